@@ -1,0 +1,15 @@
+"""autodiff: reverse-mode automatic differentiation on scalars (Value) and arrays (Tensor).
+
+>>> from autodiff import Value
+>>> x = Value(3.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)
+0.0
+"""
+
+from .engine import detect_anomaly, no_grad
+from .primitive import primitive
+from .value import Value
+
+__all__ = ["Value", "detect_anomaly", "no_grad", "primitive"]

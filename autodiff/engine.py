@@ -1,0 +1,332 @@
+"""The chain-rule core, shared by Value and Tensor.
+
+A graph node (any subclass of :class:`Node`) carries three slots that describe how it
+was made:
+
+- ``_op``: the :class:`~autodiff.ops.Op` that produced it, or ``None`` for a leaf;
+- ``_a`` and ``_b``: its operands, laid out by the op's ``kind``
+  (see :mod:`autodiff.ops`). An operand is either another node or a plain constant
+  (a float, an array, an axis, ...); only nodes receive gradients.
+
+Keeping operands in slots of the node itself, instead of per-node tuples or closures,
+keeps each node a single garbage-collector-tracked object with no reference cycles:
+graphs are freed by reference counting the moment they are dropped.
+
+This module holds everything that walks a graph: the topological order (iterative,
+so a million-node chain works under the default recursion limit), the backward pass
+(one loop for every op and both node types), the grad mode (``no_grad``) and anomaly
+detection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+# Op kinds: how a node's ``_a`` and ``_b`` slots hold its operands, and how its vjp
+# is called. A binary op applied to one constant becomes PARAM or RPARAM, so the
+# constant is never checked for nor differentiated.
+UNARY = 1  # _a node;                  vjp(g, out, a) -> ga
+PARAM = 2  # _a node, _b constant;     vjp(g, out, a, b) -> ga
+RPARAM = 3  # _a constant, _b node;    vjp(g, out, a, b) -> gb
+BINARY = 4  # _a and _b nodes;         vjp(g, out, a, b) -> ga, vjp_b(...) -> gb
+NARY = 5  # _a a tuple of operands, nodes or constants; vjp(g, out, *xs) -> one per x
+
+
+class Node:
+    """Base of every graph node (Value, Tensor): what the core needs to walk a graph.
+
+    Subclasses declare the slots ``data``, ``grad``, ``_op``, ``_a`` and ``_b``.
+    ``_fit_grad`` is a hook that brings an incoming gradient to the node's own shape
+    (Tensor sums away broadcast axes); ``None`` means gradients always fit.
+    """
+
+    __slots__ = ()
+    _fit_grad: Any = None
+
+    def _operands(self) -> tuple[Any, ...]:
+        """Every operand of this node, constants included, in call order."""
+        op = self._op  # type: ignore[attr-defined]
+        if op is None:
+            return ()
+        kind = op.kind
+        if kind == UNARY:
+            return (self._a,)  # type: ignore[attr-defined]
+        if kind == NARY:
+            return tuple(self._a)  # type: ignore[attr-defined]
+        return (self._a, self._b)  # type: ignore[attr-defined]
+
+    @property
+    def parents(self) -> tuple[Any, ...]:
+        """The nodes this one was computed from, in operand order (constants left out)."""
+        return tuple(x for x in self._operands() if isinstance(x, Node))
+
+
+class _Mode:
+    """Process-wide switches read on every op; ``plain`` is the fast-path test."""
+
+    __slots__ = ("grad_enabled", "anomaly", "plain")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.plain = True  # grad enabled and anomaly detection off
+
+    def update(self) -> None:
+        self.plain = self.grad_enabled and not self.anomaly
+
+
+MODE = _Mode()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording any graph.
+
+    >>> from autodiff import Value, no_grad
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * 3
+    >>> y.op, y.parents
+    ('', ())
+    """
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = False
+    MODE.update()
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+        MODE.update()
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record graphs again inside a ``no_grad`` block (used by ``create_graph``)."""
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = True
+    MODE.update()
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+        MODE.update()
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``FloatingPointError`` the moment a forward or backward value is nan or inf.
+
+    The message names the op, its inputs' labels and values.
+
+    >>> from autodiff import Value, detect_anomaly
+    >>> with detect_anomaly():
+    ...     Value(0.0, label="x").log()
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: forward of log gave -inf; inputs: x=0
+    """
+    previous = MODE.anomaly
+    MODE.anomaly = True
+    MODE.update()
+    try:
+        yield
+    finally:
+        MODE.anomaly = previous
+        MODE.update()
+
+
+def _all_finite(x: Any) -> bool:
+    if isinstance(x, Node):
+        x = x.data  # type: ignore[attr-defined]
+    if x is None:
+        return True
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return bool(np.all(np.isfinite(x)))
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, Node):
+        label = getattr(x, "label", "") or "?"
+        return f"{label}={_short(x.data)}"  # type: ignore[attr-defined]
+    return f"const={_short(x)}"
+
+
+def _short(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    if isinstance(x, np.ndarray):
+        if x.size <= 6:
+            return np.array2string(x, precision=4, separator=", ")
+        return f"array(shape={x.shape}, min={np.nanmin(x):.4g}, max={np.nanmax(x):.4g})"
+    return repr(x)
+
+
+def check_forward(op: Any, out: Any, operands: tuple[Any, ...]) -> None:
+    """Anomaly check of a freshly computed forward value."""
+    if not _all_finite(out):
+        raise FloatingPointError(
+            f"forward of {op.name} gave {_short(_plain(out))}; "
+            f"inputs: {', '.join(_describe(x) for x in operands)}"
+        )
+
+
+def _plain(x: Any) -> Any:
+    return x.data if isinstance(x, Node) else x  # type: ignore[attr-defined]
+
+
+def toposort(root: Node) -> list[Node]:
+    """Every node ``root`` depends on, each before the nodes computed from it.
+
+    Iterative depth-first search: no recursion, so graph depth is unlimited.
+    """
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[Any] = [root]
+    push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
+    done = _DONE
+    while stack:
+        node = pop()
+        if node is done:
+            emit(pop())
+            continue
+        if node in seen:
+            continue
+        add(node)
+        push(node)
+        push(done)
+        op = node._op  # type: ignore[attr-defined]
+        if op is None:
+            continue
+        kind = op.kind
+        if kind <= PARAM:
+            a = node._a  # type: ignore[attr-defined]
+            if a not in seen:
+                push(a)
+        elif kind == BINARY:
+            b = node._b  # type: ignore[attr-defined]
+            if b not in seen:
+                push(b)
+            a = node._a  # type: ignore[attr-defined]
+            if a not in seen:
+                push(a)
+        elif kind == RPARAM:
+            b = node._b  # type: ignore[attr-defined]
+            if b not in seen:
+                push(b)
+        else:
+            for x in node._a:  # type: ignore[attr-defined]
+                if isinstance(x, Node) and x not in seen:
+                    push(x)
+    return order
+
+
+_DONE = object()  # stack marker: the node under it has all its parents emitted
+
+
+def backpropagate(
+    root: Node,
+    seed: Any,
+    create_graph: bool = False,
+    inputs: tuple[Node, ...] | None = None,
+) -> list[Any] | None:
+    """Accumulate d(root)/d(node) into ``node.grad`` for every node ``root`` depends on.
+
+    ``seed`` is d(root)/d(root). Gradients are summed per node in a dict during the
+    pass and added to ``.grad`` once, so a node used several times gets the sum of
+    its contributions, and running the pass twice accumulates exactly twice.
+
+    With ``create_graph`` the vjps run on the graph nodes themselves with recording
+    on, so each gradient is a node whose own backward gives higher derivatives.
+
+    With ``inputs`` no ``.grad`` is touched: the gradients with respect to those
+    nodes are returned instead (``None`` for an input ``root`` does not depend on),
+    which is what the functional transforms (``grad``, ``jacobian``) build on.
+    """
+    order = toposort(root)
+    grads: dict[Node, Any] = {root: seed}
+    wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
+    anomaly = MODE.anomaly
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = create_graph
+    MODE.update()
+    try:
+        for i in range(len(order) - 1, -1, -1):
+            node = order[i]
+            g = grads.pop(node)
+            fit = node._fit_grad
+            if fit is not None:
+                g = fit(node, g)
+            if wanted is None:
+                acc = node.grad  # type: ignore[attr-defined]
+                if acc is None or (acc.__class__ is float and acc == 0.0):
+                    node.grad = g  # type: ignore[attr-defined]
+                else:
+                    node.grad = acc + g  # type: ignore[attr-defined]
+            elif node in wanted:
+                wanted[node] = g
+            op = node._op  # type: ignore[attr-defined]
+            if op is None:
+                continue
+            out = node if create_graph else node.data  # type: ignore[attr-defined]
+            kind = op.kind
+            if kind <= PARAM:
+                a = node._a  # type: ignore[attr-defined]
+                xa = a if create_graph else a.data
+                if kind == UNARY:
+                    ga = op.vjp(g, out, xa)
+                else:
+                    ga = op.vjp(g, out, xa, node._b)  # type: ignore[attr-defined]
+                if anomaly:
+                    _check_backward(op, node, a, ga)
+                prev = grads.get(a)
+                grads[a] = ga if prev is None else prev + ga
+            elif kind == BINARY:
+                a = node._a  # type: ignore[attr-defined]
+                b = node._b  # type: ignore[attr-defined]
+                if create_graph:
+                    xa, xb = a, b
+                else:
+                    xa, xb = a.data, b.data
+                ga = op.vjp(g, out, xa, xb)
+                gb = op.vjp_b(g, out, xa, xb)
+                if anomaly:
+                    _check_backward(op, node, a, ga)
+                    _check_backward(op, node, b, gb)
+                prev = grads.get(a)
+                grads[a] = ga if prev is None else prev + ga
+                prev = grads.get(b)
+                grads[b] = gb if prev is None else prev + gb
+            elif kind == RPARAM:
+                b = node._b  # type: ignore[attr-defined]
+                gb = op.vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
+                if anomaly:
+                    _check_backward(op, node, b, gb)
+                prev = grads.get(b)
+                grads[b] = gb if prev is None else prev + gb
+            else:
+                xs = node._a  # type: ignore[attr-defined]
+                gs = op.vjp(g, out, *(x if create_graph or not isinstance(x, Node) else x.data for x in xs))
+                for x, gx in zip(xs, gs):
+                    if isinstance(x, Node):
+                        if anomaly:
+                            _check_backward(op, node, x, gx)
+                        prev = grads.get(x)
+                        grads[x] = gx if prev is None else prev + gx
+    finally:
+        MODE.grad_enabled = previous
+        MODE.update()
+    return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
+
+
+def _check_backward(op: Any, node: Node, x: Node, g: Any) -> None:
+    if not _all_finite(g):
+        raise FloatingPointError(
+            f"backward of {op.name} gave {_short(_plain(g))} for input {_describe(x)}; "
+            f"inputs: {', '.join(_describe(y) for y in node._operands())}"
+        )

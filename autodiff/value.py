@@ -1,0 +1,299 @@
+"""Value: one scalar node of a computation graph.
+
+Value is thin: it holds a float and the three slots the core walks (``_op``, ``_a``,
+``_b``); every operator looks its forward up in the op table and the derivative is
+applied by the one backward loop in :mod:`autodiff.engine`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .engine import MODE, UNARY, Node, backpropagate, check_forward
+from .ops import Op
+
+_new = object.__new__
+
+
+def _to_float(data: Any, what: str) -> float:
+    """``data`` as a float, or a TypeError that says what was given."""
+    if data.__class__ is float:
+        return data  # type: ignore[no-any-return]
+    if isinstance(data, (bool, np.bool_)) or not isinstance(data, numbers.Real):
+        if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "iuf":
+            return float(data)
+        raise TypeError(f"{what} takes a real number, got {type(data).__name__} {data!r}")
+    return float(data)
+
+
+def _const(x: Any) -> float | None:
+    """A number operand as a float; None for anything that is not a real number."""
+    cls = x.__class__
+    if cls is float:
+        return x  # type: ignore[no-any-return]
+    if cls is int or isinstance(x, numbers.Real):
+        return float(x)
+    return None
+
+
+def _make(op: Op, data: float, a: Any, b: Any) -> Value:
+    """A new node for ``op`` with operands ``a`` and ``b``."""
+    if not MODE.plain:
+        return _make_checked(op, data, a, b)
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._a = a
+    v._b = b
+    return v
+
+
+def _make_checked(op: Op, data: float, a: Any, b: Any) -> Value:
+    """``_make`` when recording is off (a leaf is returned) or anomalies are checked."""
+    if MODE.anomaly:
+        check_forward(op, data, (a,) if op.kind == UNARY else (a, b))
+    if MODE.grad_enabled:
+        MODE.plain = True  # _make's fast path, just for this call
+        try:
+            return _make(op, data, a, b)
+        finally:
+            MODE.update()
+    return Value(data)
+
+
+def _binop(op: Op, a: Value, b: Any) -> Any:
+    """``a op b`` where ``a`` is a Value and ``b`` a Value or a number."""
+    if b.__class__ is Value:
+        data = op.scalar(a.data, b.data)  # type: ignore[misc]
+        if not MODE.plain:
+            return _make_checked(op, data, a, b)
+        v = _new(Value)
+        v.data = data
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v._a = a
+        v._b = b
+        return v
+    c = _const(b)
+    if c is None:
+        return NotImplemented
+    return _make(op.const_b, op.scalar(a.data, c), a, c)  # type: ignore[arg-type, misc]
+
+
+def _rbinop(op: Op, b: Value, a: Any) -> Any:
+    """``a op b`` where ``a`` is a number and ``b`` a Value."""
+    c = _const(a)
+    if c is None:
+        return NotImplemented
+    return _make(op.const_a, op.scalar(c, b.data), c, b)  # type: ignore[arg-type, misc]
+
+
+class Value(Node):
+    """A scalar that records the operations it takes part in, for backpropagation.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> y.data, x.grad
+    (10.0, 7.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+
+    data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = _to_float(data, "Value()")
+        self.grad = 0.0
+        self.label = label
+        self._op: Op | None = None
+        self._a: Any = None
+        self._b: Any = None
+
+    # --- what the node is -------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this Value ("" for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- arithmetic: each operator is one op of the table ------------------------------
+
+    def __add__(self, other: Any) -> Value:
+        return _binop(ops.ADD, self, other)  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Value:
+        return _rbinop(ops.ADD, self, other)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Value:
+        return _binop(ops.SUB, self, other)  # type: ignore[no-any-return]
+
+    def __rsub__(self, other: Any) -> Value:
+        return _rbinop(ops.SUB, self, other)  # type: ignore[no-any-return]
+
+    def __mul__(self, other: Any) -> Value:
+        return _binop(ops.MUL, self, other)  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Value:
+        return _rbinop(ops.MUL, self, other)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Value:
+        return _binop(ops.DIV, self, other)  # type: ignore[no-any-return]
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return _rbinop(ops.DIV, self, other)  # type: ignore[no-any-return]
+
+    def __pow__(self, other: Any) -> Value:
+        return _binop(ops.POW, self, other)  # type: ignore[no-any-return]
+
+    def __rpow__(self, other: Any) -> Value:
+        return _rbinop(ops.POW, self, other)  # type: ignore[no-any-return]
+
+    def __neg__(self) -> Value:
+        return _make(ops.NEG, -self.data, self, None)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    # --- elementwise functions -------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e**x.  ``Value(0.0).exp().data == 1.0``"""
+        return _make(ops.EXP, ops._exp(self.data), self, None)
+
+    def log(self) -> Value:
+        """Natural log; ``-inf`` at 0 and ``nan`` below, as IEEE.  ``Value(1.0).log().data == 0.0``"""
+        return _make(ops.LOG, ops._log(self.data), self, None)
+
+    def sqrt(self) -> Value:
+        """Square root; ``nan`` below 0.  ``Value(4.0).sqrt().data == 2.0``"""
+        return _make(ops.SQRT, ops._sqrt(self.data), self, None)
+
+    def abs(self) -> Value:
+        """|x|, with derivative 0 at 0.  ``Value(-2.0).abs().data == 2.0``"""
+        return _make(ops.ABS, abs(self.data), self, None)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent.  ``Value(0.0).tanh().data == 0.0``"""
+        return _make(ops.TANH, ops.TANH.scalar(self.data), self, None)  # type: ignore[misc]
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-x), one op with derivative σ(1 − σ).  ``Value(0.0).sigmoid().data == 0.5``"""
+        return _make(ops.SIGMOID, ops._sigmoid(self.data), self, None)
+
+    def relu(self) -> Value:
+        """max(x, 0), with derivative 0 at 0.  ``Value(-1.0).relu().data == 0.0``"""
+        return _make(ops.RELU, ops._relu(self.data), self, None)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x ≥ 0, slope·x below.  ``Value(-2.0).leaky_relu(0.1).data == -0.2``"""
+        s = _to_float(slope, "leaky_relu slope")
+        return _make(ops.LEAKY_RELU, ops._leaky_relu(self.data, s), self, s)
+
+    # --- comparisons: on .data, no graph ---------------------------------------------
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _data(other)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Value, numbers.Real)):
+            return self.data == _data(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, (Value, numbers.Real)):
+            return self.data != _data(other)
+        return NotImplemented
+
+    __hash__ = Node.__hash__  # identity: nodes are keys of the backward pass
+
+    # --- backpropagation -------------------------------------------------------------
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Set this node's grad to 1 and accumulate d(self)/d(node) into every node's grad.
+
+        With ``create_graph=True`` the gradients are Values with graphs of their own,
+        so they can be differentiated again.
+
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.backward(create_graph=True)
+        >>> x.grad.data
+        6.0
+        >>> x.grad.backward()  # d(dy/dx)/dx = 2, accumulated onto 6
+        >>> x.grad.data if not isinstance(x.grad, Value) else x.grad.data
+        6.0
+        """
+        self.grad = 0.0
+        seed: Any = Value(1.0) if create_graph else 1.0
+        backpropagate(self, seed, create_graph)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut from the graph."""
+        return Value(self.data, self.label)
+
+    # ``parents`` comes from Node; the core reads _op/_a/_b directly.
+
+
+def _data(x: Any) -> float:
+    return x.data if x.__class__ is Value else x  # type: ignore[no-any-return]
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, Value):
+        return f"Value({x.data:.6g})"
+    return f"{x:.6g}"
+
+
+def _apply(op: Op, args: tuple[Any, ...]) -> Value:
+    """Apply a user primitive (NARY op) to Values and numbers."""
+    xs = tuple(a.data if a.__class__ is Value else _to_float(a, op.name) for a in args)
+    operands = tuple(a if a.__class__ is Value else x for a, x in zip(args, xs))
+    out = op.scalar(*xs)  # type: ignore[misc]
+    data = _to_float(out, f"forward of {op.name}")
+    if not MODE.plain:
+        if MODE.anomaly:
+            check_forward(op, data, operands)
+        if not MODE.grad_enabled:
+            return Value(data)
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._a = operands
+    v._b = None
+    return v
+
+
+__all__ = ["Value"]

@@ -1,0 +1,1 @@
+"""nn: modules, layers, losses and optimizers built on autodiff (see the nn issue)."""
