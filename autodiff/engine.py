@@ -311,8 +311,8 @@ def backpropagate(
                 grads[b] = gb if prev is None else prev + gb
             else:
                 xs = node._a  # type: ignore[attr-defined]
-                gs = op.vjp(g, out, *(x if create_graph or not isinstance(x, Node) else x.data for x in xs))
-                for x, gx in zip(xs, gs):
+                gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
+                for x, gx in zip(xs, gs, strict=True):
                     if isinstance(x, Node):
                         if anomaly:
                             _check_backward(op, node, x, gx)

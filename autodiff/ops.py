@@ -219,9 +219,7 @@ SUB = _binary("-", lambda g, out, a, b: g, lambda g, out, a, b: -g, operator.sub
 MUL = _binary(
     "*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, operator.mul, np.multiply
 )
-DIV = _binary(
-    "/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, _div, np.divide
-)
+DIV = _binary("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, _div, np.divide)
 POW = _binary("**", _vjp_pow_a, _vjp_pow_b, _pow, np.power)
 NEG = register(Op("neg", UNARY, lambda g, out, a: -g, operator.neg, np.negative))
 EXP = register(Op("exp", UNARY, lambda g, out, a: g * out, _exp, np.exp))

@@ -49,7 +49,7 @@ def primitive(
                 f"vjp of primitive {name!r} returned {len(grads)} gradient(s) "
                 f"for {len(xs)} input(s)"
             )
-        return tuple(_plain_number(gr, x) for gr, x in zip(grads, xs))
+        return tuple(_plain_number(gr, x) for gr, x in zip(grads, xs, strict=True))
 
     op = register(Op(name, NARY, op_vjp, forward, forward, builtin=False))
 

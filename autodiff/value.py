@@ -183,7 +183,7 @@ class Value(Node):
         return _make(ops.EXP, ops._exp(self.data), self, None)
 
     def log(self) -> Value:
-        """Natural log; ``-inf`` at 0 and ``nan`` below, as IEEE.  ``Value(1.0).log().data == 0.0``"""
+        """Natural log; -inf at 0 and nan below, as IEEE.  ``Value(1.0).log().data == 0.0``"""
         return _make(ops.LOG, ops._log(self.data), self, None)
 
     def sqrt(self) -> Value:
@@ -199,7 +199,7 @@ class Value(Node):
         return _make(ops.TANH, ops.TANH.scalar(self.data), self, None)  # type: ignore[misc]
 
     def sigmoid(self) -> Value:
-        """1 / (1 + e**-x), one op with derivative σ(1 − σ).  ``Value(0.0).sigmoid().data == 0.5``"""
+        """1 / (1 + e**-x) as one op, derivative σ(1 − σ).  ``Value(0).sigmoid().data == 0.5``"""
         return _make(ops.SIGMOID, ops._sigmoid(self.data), self, None)
 
     def relu(self) -> Value:
@@ -278,7 +278,7 @@ def _fmt(x: Any) -> str:
 def _apply(op: Op, args: tuple[Any, ...]) -> Value:
     """Apply a user primitive (NARY op) to Values and numbers."""
     xs = tuple(a.data if a.__class__ is Value else _to_float(a, op.name) for a in args)
-    operands = tuple(a if a.__class__ is Value else x for a, x in zip(args, xs))
+    operands = tuple(a if a.__class__ is Value else x for a, x in zip(args, xs, strict=True))
     out = op.scalar(*xs)  # type: ignore[misc]
     data = _to_float(out, f"forward of {op.name}")
     if not MODE.plain:
