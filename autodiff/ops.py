@@ -136,13 +136,6 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x * slope if x < 0 else x
 
 
-def _div(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return _ieee(np.divide, a, b)
-
-
 def _pow(a: float, b: float) -> float:
     try:
         r = a**b
@@ -183,6 +176,14 @@ def log(x: Any) -> Any:
         return np.log(x)
 
 
+def div(a: Any, b: Any) -> Any:
+    """a / b on floats, arrays or nodes; a float divided by zero gives inf or nan (IEEE)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return _ieee(np.divide, a, b)
+
+
 def _plain(x: Any) -> Any:
     return x.data if isinstance(x, Node) else x  # type: ignore[attr-defined]
 
@@ -219,12 +220,12 @@ SUB = _binary("-", lambda g, out, a, b: g, lambda g, out, a, b: -g, operator.sub
 MUL = _binary(
     "*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, operator.mul, np.multiply
 )
-DIV = _binary("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, _div, np.divide)
+DIV = _binary("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, div, np.divide)
 POW = _binary("**", _vjp_pow_a, _vjp_pow_b, _pow, np.power)
 NEG = register(Op("neg", UNARY, lambda g, out, a: -g, operator.neg, np.negative))
 EXP = register(Op("exp", UNARY, lambda g, out, a: g * out, _exp, np.exp))
-LOG = register(Op("log", UNARY, lambda g, out, a: g / a, _log, np.log))
-SQRT = register(Op("sqrt", UNARY, lambda g, out, a: g / (2 * out), _sqrt, np.sqrt))
+LOG = register(Op("log", UNARY, lambda g, out, a: div(g, a), _log, np.log))
+SQRT = register(Op("sqrt", UNARY, lambda g, out, a: div(g, 2 * out), _sqrt, np.sqrt))
 ABS = register(Op("abs", UNARY, lambda g, out, a: g * (a > 0) - g * (a < 0), abs, np.abs))
 TANH = register(Op("tanh", UNARY, lambda g, out, a: g * (1 - out * out), math.tanh, np.tanh))
 SIGMOID = register(
