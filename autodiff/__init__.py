@@ -10,6 +10,16 @@
 
 from .engine import detect_anomaly, no_grad
 from .primitive import primitive
+from .tensor import Tensor, concatenate, stack, where
 from .value import Value
 
-__all__ = ["Value", "detect_anomaly", "no_grad", "primitive"]
+__all__ = [
+    "Tensor",
+    "Value",
+    "concatenate",
+    "detect_anomaly",
+    "no_grad",
+    "primitive",
+    "stack",
+    "where",
+]

@@ -35,13 +35,26 @@ PARAM = 2  # _a node, _b constant;     vjp(g, out, a, b) -> ga
 RPARAM = 3  # _a constant, _b node;    vjp(g, out, a, b) -> gb
 BINARY = 4  # _a and _b nodes;         vjp(g, out, a, b) -> ga, vjp_b(...) -> gb
 NARY = 5  # _a a tuple of operands, nodes or constants; vjp(g, out, *xs) -> one per x
+FREED_KIND = 6  # operands dropped by backward(retain_graph=False)
+
+
+class _Freed:
+    """The op of a node whose graph a backward pass freed: it has no operands left."""
+
+    __slots__ = ()
+    name = "freed"
+    kind = FREED_KIND
+    symbol = ""
+
+
+FREED = _Freed()
 
 
 class Node:
     """Base of every graph node (Value, Tensor): what the core needs to walk a graph.
 
     Subclasses declare the slots ``data``, ``grad``, ``_op``, ``_a`` and ``_b``.
-    ``_fit_grad`` is a hook that brings an incoming gradient to the node's own shape
+    ``_fit_grad(g)`` is a hook that brings an incoming gradient to the node's own shape
     (Tensor sums away broadcast axes); ``None`` means gradients always fit.
     """
 
@@ -58,6 +71,8 @@ class Node:
             return (self._a,)  # type: ignore[attr-defined]
         if kind == NARY:
             return tuple(self._a)  # type: ignore[attr-defined]
+        if kind == FREED_KIND:
+            return ()
         return (self._a, self._b)  # type: ignore[attr-defined]
 
     @property
@@ -219,10 +234,15 @@ def toposort(root: Node) -> list[Node]:
             b = node._b  # type: ignore[attr-defined]
             if b not in seen:
                 push(b)
-        else:
+        elif kind == NARY:
             for x in node._a:  # type: ignore[attr-defined]
                 if isinstance(x, Node) and x not in seen:
                     push(x)
+        else:
+            raise RuntimeError(
+                "backward through a graph that an earlier backward() freed; "
+                "pass retain_graph=True to that backward to go through it again"
+            )
     return order
 
 
@@ -234,6 +254,7 @@ def backpropagate(
     seed: Any,
     create_graph: bool = False,
     inputs: tuple[Node, ...] | None = None,
+    free_graph: bool = False,
 ) -> list[Any] | None:
     """Accumulate d(root)/d(node) into ``node.grad`` for every node ``root`` depends on.
 
@@ -247,6 +268,9 @@ def backpropagate(
     With ``inputs`` no ``.grad`` is touched: the gradients with respect to those
     nodes are returned instead (``None`` for an input ``root`` does not depend on),
     which is what the functional transforms (``grad``, ``jacobian``) build on.
+
+    With ``free_graph`` every non-leaf node drops its operands afterwards, so the
+    intermediate values can be reclaimed while the caller still holds the output.
     """
     order = toposort(root)
     grads: dict[Node, Any] = {root: seed}
@@ -254,14 +278,14 @@ def backpropagate(
     anomaly = MODE.anomaly
     previous = MODE.grad_enabled
     MODE.grad_enabled = create_graph
-    MODE.update()
+    MODE.plain = create_graph and not anomaly
     try:
         for i in range(len(order) - 1, -1, -1):
             node = order[i]
             g = grads.pop(node)
             fit = node._fit_grad
             if fit is not None:
-                g = fit(node, g)
+                g = fit(g)
             if wanted is None:
                 acc = node.grad  # type: ignore[attr-defined]
                 if acc is None or (acc.__class__ is float and acc == 0.0):
@@ -321,6 +345,11 @@ def backpropagate(
     finally:
         MODE.grad_enabled = previous
         MODE.update()
+    if free_graph:
+        for node in order:
+            if node._op is not None:  # type: ignore[attr-defined]
+                node._op = FREED  # type: ignore[attr-defined]
+                node._a = node._b = None  # type: ignore[attr-defined]
     return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 

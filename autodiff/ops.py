@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import BINARY, PARAM, RPARAM, UNARY, Node
+from .engine import BINARY, NARY, PARAM, RPARAM, UNARY, Node
 
 
 class Op:
@@ -149,6 +149,17 @@ def _ieee(f: Callable[..., Any], a: float, b: float) -> float:
         return float(f(np.float64(a), np.float64(b)))
 
 
+def _quiet(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` without numpy's warnings: inf and nan are results here, as IEEE says."""
+
+    def kernel(*xs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return f(*xs)
+
+    kernel.__name__ = f.__name__
+    return kernel
+
+
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
     # exp(-|x|) never overflows; both branches are computed from it.
     e = np.exp(-np.abs(x))
@@ -182,6 +193,45 @@ def div(a: Any, b: Any) -> Any:
         return a / b
     except ZeroDivisionError:
         return _ieee(np.divide, a, b)
+
+
+def exp(x: Any) -> Any:
+    """e**x of an array or a node (recorded, so differentiable)."""
+    return x.exp() if isinstance(x, Node) else np.exp(x)  # type: ignore[attr-defined]
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` broadcast to ``shape``: a new array, or a recorded op on a node."""
+    if isinstance(x, Node):
+        return x.broadcast_to(shape)  # type: ignore[attr-defined]
+    # Filling a fresh array is ~10x cheaper than np.broadcast_to's view, and writable.
+    out = np.empty(shape, dtype=np.result_type(x))
+    out[...] = x
+    return out
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` (array or node) over the axes broadcasting added, back to ``shape``.
+
+    >>> sum_to(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    if g.shape == shape:
+        return g
+    lead = len(g.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """A zero array of ``shape`` with ``g`` added at ``index`` (repeats accumulate)."""
+    if isinstance(g, Node):
+        return g._param_op(SCATTER, (index, shape))  # type: ignore[attr-defined]
+    return _scatter(g, (index, shape))
 
 
 def _plain(x: Any) -> Any:
@@ -220,12 +270,14 @@ SUB = _binary("-", lambda g, out, a, b: g, lambda g, out, a, b: -g, operator.sub
 MUL = _binary(
     "*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, operator.mul, np.multiply
 )
-DIV = _binary("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, div, np.divide)
-POW = _binary("**", _vjp_pow_a, _vjp_pow_b, _pow, np.power)
+DIV = _binary(
+    "/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, div, _quiet(np.divide)
+)
+POW = _binary("**", _vjp_pow_a, _vjp_pow_b, _pow, _quiet(np.power))
 NEG = register(Op("neg", UNARY, lambda g, out, a: -g, operator.neg, np.negative))
-EXP = register(Op("exp", UNARY, lambda g, out, a: g * out, _exp, np.exp))
-LOG = register(Op("log", UNARY, lambda g, out, a: div(g, a), _log, np.log))
-SQRT = register(Op("sqrt", UNARY, lambda g, out, a: div(g, 2 * out), _sqrt, np.sqrt))
+EXP = register(Op("exp", UNARY, lambda g, out, a: g * out, _exp, _quiet(np.exp)))
+LOG = register(Op("log", UNARY, lambda g, out, a: div(g, a), _log, _quiet(np.log)))
+SQRT = register(Op("sqrt", UNARY, lambda g, out, a: div(g, 2 * out), _sqrt, _quiet(np.sqrt)))
 ABS = register(Op("abs", UNARY, lambda g, out, a: g * (a > 0) - g * (a < 0), abs, np.abs))
 TANH = register(Op("tanh", UNARY, lambda g, out, a: g * (1 - out * out), math.tanh, np.tanh))
 SIGMOID = register(
@@ -242,3 +294,222 @@ LEAKY_RELU = register(
         _np_leaky_relu,
     )
 )
+
+
+# --- ops on arrays only (Tensor) ------------------------------------------------------
+# Parameters (axes, shapes, indices) ride in the PARAM slot; reductions take
+# (axis, keepdims). Every vjp is written with methods that ndarray and Tensor share
+# (sum, reshape, transpose, indexing) or with the helpers above, so create_graph works.
+
+
+def _keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes kept as size 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in axis} if isinstance(axis, tuple) else {axis % len(shape)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(_plain(x))
+
+
+def _vjp_sum(g: Any, out: Any, x: Any, param: Any) -> Any:
+    shape = _shape(x)
+    if param[0] is None:  # every element gets the one output gradient
+        return broadcast_to(g, shape)
+    return broadcast_to(g.reshape(_keep_shape(shape, param[0])), shape)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    kept = _keep_shape(shape, axis)
+    return math.prod(shape) // max(math.prod(kept), 1) if shape else 1
+
+
+def _vjp_mean(g: Any, out: Any, x: Any, param: Any) -> Any:
+    shape = _shape(x)
+    n = _count(shape, param[0])
+    return broadcast_to(g.reshape(_keep_shape(shape, param[0])), shape) * (1.0 / max(n, 1))
+
+
+def _vjp_extreme(g: Any, out: Any, x: Any, param: Any) -> Any:
+    # The gradient is shared equally among the elements that tie for the extreme.
+    xd = _plain(x)
+    keep = _keep_shape(xd.shape, param[0])
+    hit = xd == np.reshape(_plain(out), keep)
+    weight = hit / hit.sum(axis=param[0], keepdims=True).astype(xd.dtype)
+    return broadcast_to(g.reshape(keep), xd.shape) * weight.astype(xd.dtype)
+
+
+def _reduce(ufunc: np.ufunc) -> Callable[..., Any]:
+    # ufunc.reduce directly: np.sum and friends add microseconds of Python dispatch.
+    return lambda x, param: ufunc.reduce(x, param[0], None, None, param[1])  # type: ignore[call-arg]
+
+
+def _mean(x: np.ndarray, param: Any) -> np.ndarray:
+    total = np.add.reduce(x, param[0], None, None, param[1])  # type: ignore[call-overload]
+    return total * (1.0 / max(_count(x.shape, param[0]), 1))  # type: ignore[no-any-return]
+
+
+SUM = register(Op("sum", PARAM, _vjp_sum, array=_reduce(np.add)))
+MEAN = register(Op("mean", PARAM, _vjp_mean, array=_mean))
+MAX = register(Op("max", PARAM, _vjp_extreme, array=_reduce(np.maximum)))
+MIN = register(Op("min", PARAM, _vjp_extreme, array=_reduce(np.minimum)))
+RESHAPE = register(
+    Op("reshape", PARAM, lambda g, out, x, shape: g.reshape(_shape(x)), array=np.reshape)
+)
+TRANSPOSE = register(
+    Op(
+        "transpose",
+        PARAM,
+        lambda g, out, x, axes: g.transpose(tuple(np.argsort(axes))),
+        array=np.transpose,
+    )
+)
+BROADCAST_TO = register(
+    Op(
+        "broadcast_to",
+        PARAM,
+        lambda g, out, x, shape: sum_to(g, _shape(x)),
+        array=np.broadcast_to,
+    )
+)
+
+
+def _getitem(x: np.ndarray, index: Any) -> np.ndarray:
+    return x[index]
+
+
+def _scatter(g: np.ndarray, param: Any) -> np.ndarray:
+    index, shape = param
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_advanced(index):
+        np.add.at(out, index, g)  # repeated indices accumulate
+    else:
+        out[index] = g  # basic indexing never repeats an element: plain assignment
+    return out
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (np.ndarray, list)) for i in items)
+
+
+GETITEM = register(
+    Op("getitem", PARAM, lambda g, out, x, index: scatter(g, index, _shape(x)), array=_getitem)
+)
+SCATTER = register(Op("scatter", PARAM, lambda g, out, x, param: g[param[0]], array=_scatter))
+
+
+def _mT(x: Any) -> Any:
+    return x.swapaxes(-1, -2)
+
+
+def _vjp_matmul_a(g: Any, out: Any, a: Any, b: Any) -> Any:
+    a_nd, b_nd = np.ndim(_plain(a)), np.ndim(_plain(b))
+    if b_nd == 1:  # (..., n) @ (n,) -> (...): outer product with g
+        return g[..., None] * b
+    if a_nd == 1:  # (n,) @ (..., n, m) -> (..., m)
+        return sum_to((g[..., None, :] @ _mT(b))[..., 0, :], _shape(a))
+    return g @ _mT(b)
+
+
+def _vjp_matmul_b(g: Any, out: Any, a: Any, b: Any) -> Any:
+    a_nd, b_nd = np.ndim(_plain(a)), np.ndim(_plain(b))
+    if a_nd == 1 and b_nd == 1:  # dot product
+        return g * a
+    if a_nd == 1:  # (n,) @ (..., n, m): outer product of a and g
+        return a[:, None] * g[..., None, :]
+    if b_nd == 1:  # (..., k, n) @ (n,) -> (..., k)
+        return sum_to((_mT(a) @ g[..., None])[..., 0], _shape(b))
+    return _mT(a) @ g
+
+
+MATMUL = register(Op("@", BINARY, _vjp_matmul_a, array=np.matmul, vjp_b=_vjp_matmul_b, symbol="@"))
+
+
+def _clip(x: np.ndarray, bounds: tuple[Any, Any]) -> np.ndarray:
+    return np.clip(x, bounds[0], bounds[1])
+
+
+def _vjp_clip(g: Any, out: Any, x: Any, bounds: tuple[Any, Any]) -> Any:
+    xd = _plain(x)
+    inside = np.ones(xd.shape, dtype=bool)
+    if bounds[0] is not None:
+        inside &= xd >= bounds[0]
+    if bounds[1] is not None:
+        inside &= xd <= bounds[1]
+    return g * inside
+
+
+CLIP = register(Op("clip", PARAM, _vjp_clip, array=_clip))
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    # Shifting by the max makes every exponent <= 0: no overflow for logits of 1e4.
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+SOFTMAX = register(
+    Op(
+        "softmax",
+        PARAM,
+        lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
+        array=_softmax,
+    )
+)
+LOG_SOFTMAX = register(
+    Op(
+        "log_softmax",
+        PARAM,
+        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
+        array=_log_softmax,
+    )
+)
+
+
+def _split_along(g: Any, axis: int, sizes: list[int]) -> list[Any]:
+    pieces, start = [], 0
+    lead = (slice(None),) * axis
+    for n in sizes:
+        pieces.append(g[(*lead, slice(start, start + n))])
+        start += n
+    return pieces
+
+
+def _concatenate(axis: int, *xs: np.ndarray) -> np.ndarray:
+    return np.concatenate(xs, axis=axis)
+
+
+def _vjp_concatenate(g: Any, out: Any, axis: int, *xs: Any) -> tuple[Any, ...]:
+    axis = axis % np.ndim(_plain(out))
+    return (None, *_split_along(g, axis, [_shape(x)[axis] for x in xs]))
+
+
+def _stack(axis: int, *xs: np.ndarray) -> np.ndarray:
+    return np.stack(xs, axis=axis)
+
+
+def _vjp_stack(g: Any, out: Any, axis: int, *xs: Any) -> tuple[Any, ...]:
+    axis = axis % np.ndim(_plain(out))
+    lead = (slice(None),) * axis
+    return (None, *(g[(*lead, i)] for i in range(len(xs))))
+
+
+def _where(cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
+    return np.where(cond, a, b)
+
+
+def _vjp_where(g: Any, out: Any, cond: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    return None, g * cond, g * np.logical_not(cond)
+
+
+CONCATENATE = register(Op("concatenate", NARY, _vjp_concatenate, array=_concatenate))
+STACK = register(Op("stack", NARY, _vjp_stack, array=_stack))
+WHERE = register(Op("where", NARY, _vjp_where, array=_where))

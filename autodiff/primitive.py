@@ -9,6 +9,8 @@ import numpy as np
 
 from .engine import NARY
 from .ops import Op, register
+from .tensor import Tensor
+from .tensor import _apply as apply_to_tensors
 from .value import _apply
 
 
@@ -56,6 +58,8 @@ def primitive(
     def apply(*args: Any) -> Any:
         if len(args) == 0:
             raise TypeError(f"primitive {name!r} needs at least one input")
+        if any(isinstance(a, Tensor) for a in args):
+            return apply_to_tensors(op, args)
         return _apply(op, args)
 
     apply.__name__ = name
