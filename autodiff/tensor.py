@@ -96,7 +96,7 @@ def _leaf(data: Any) -> Tensor:
 
 def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
     """``a op other`` (or ``other op a`` when ``reflected``) with numpy broadcasting."""
-    if other.__class__ is Tensor:
+    if other.__class__ is Tensor or isinstance(other, Tensor):  # subclasses: nn.Parameter
         b_node = other.requires_grad
         xb = other.data
     else:

@@ -69,7 +69,7 @@ def _make_checked(op: Op, data: float, a: Any, b: Any) -> Value:
 
 def _binop(op: Op, a: Value, b: Any) -> Any:
     """``a op b`` where ``a`` is a Value and ``b`` a Value or a number."""
-    if b.__class__ is Value:
+    if b.__class__ is Value or isinstance(b, Value):
         data = op.scalar(a.data, b.data)  # type: ignore[misc]
         if not MODE.plain:
             return _make_checked(op, data, a, b)
@@ -266,7 +266,7 @@ class Value(Node):
 
 
 def _data(x: Any) -> float:
-    return x.data if x.__class__ is Value else x  # type: ignore[no-any-return]
+    return x.data if isinstance(x, Value) else x  # type: ignore[no-any-return]
 
 
 def _fmt(x: Any) -> str:
@@ -277,8 +277,8 @@ def _fmt(x: Any) -> str:
 
 def _apply(op: Op, args: tuple[Any, ...]) -> Value:
     """Apply a user primitive (NARY op) to Values and numbers."""
-    xs = tuple(a.data if a.__class__ is Value else _to_float(a, op.name) for a in args)
-    operands = tuple(a if a.__class__ is Value else x for a, x in zip(args, xs, strict=True))
+    xs = tuple(a.data if isinstance(a, Value) else _to_float(a, op.name) for a in args)
+    operands = tuple(a if isinstance(a, Value) else x for a, x in zip(args, xs, strict=True))
     out = op.scalar(*xs)  # type: ignore[misc]
     data = _to_float(out, f"forward of {op.name}")
     if not MODE.plain:
