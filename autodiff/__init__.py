@@ -9,15 +9,18 @@
 """
 
 from .engine import detect_anomaly, no_grad
+from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
 from .tensor import Tensor, concatenate, stack, where
 from .value import Value
 
 __all__ = [
+    "GradcheckError",
     "Tensor",
     "Value",
     "concatenate",
     "detect_anomaly",
+    "gradcheck",
     "no_grad",
     "primitive",
     "stack",
