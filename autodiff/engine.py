@@ -309,7 +309,7 @@ def backpropagate(
                 if anomaly:
                     _check_backward(op, node, a, ga)
                 prev = grads.get(a)
-                grads[a] = ga if prev is None else prev + ga
+                grads[a] = ga if prev is None else _sum(a, prev, ga)
             elif kind == BINARY:
                 a = node._a  # type: ignore[attr-defined]
                 b = node._b  # type: ignore[attr-defined]
@@ -323,16 +323,16 @@ def backpropagate(
                     _check_backward(op, node, a, ga)
                     _check_backward(op, node, b, gb)
                 prev = grads.get(a)
-                grads[a] = ga if prev is None else prev + ga
+                grads[a] = ga if prev is None else _sum(a, prev, ga)
                 prev = grads.get(b)
-                grads[b] = gb if prev is None else prev + gb
+                grads[b] = gb if prev is None else _sum(b, prev, gb)
             elif kind == RPARAM:
                 b = node._b  # type: ignore[attr-defined]
                 gb = op.vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
                 if anomaly:
                     _check_backward(op, node, b, gb)
                 prev = grads.get(b)
-                grads[b] = gb if prev is None else prev + gb
+                grads[b] = gb if prev is None else _sum(b, prev, gb)
             else:
                 xs = node._a  # type: ignore[attr-defined]
                 gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
@@ -341,7 +341,7 @@ def backpropagate(
                         if anomaly:
                             _check_backward(op, node, x, gx)
                         prev = grads.get(x)
-                        grads[x] = gx if prev is None else prev + gx
+                        grads[x] = gx if prev is None else _sum(x, prev, gx)
     finally:
         MODE.grad_enabled = previous
         MODE.update()
@@ -351,6 +351,18 @@ def backpropagate(
                 node._op = FREED  # type: ignore[attr-defined]
                 node._a = node._b = None  # type: ignore[attr-defined]
     return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
+
+
+def _sum(node: Node, a: Any, b: Any) -> Any:
+    """Two gradient contributions to ``node``, each first brought to its shape.
+
+    Adding them unreduced would be wrong: a broadcast (3, 3) contribution plus a (3,)
+    one broadcasts the second over rows before the sum over rows, counting it 3 times.
+    """
+    fit = node._fit_grad
+    if fit is None:
+        return a + b
+    return fit(a) + fit(b)
 
 
 def _check_backward(op: Any, node: Node, x: Node, g: Any) -> None:

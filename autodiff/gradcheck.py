@@ -51,31 +51,64 @@ def gradcheck(
     the numeric value and the absolute error. Users' ``.grad`` and ``.data`` are left as
     they were. Use float64 Tensors: float32 cannot resolve a step of ``eps = 1e-6``.
 
+    ``order=2`` checks second derivatives instead: every element of every first
+    derivative, computed by ``backward(create_graph=True)``, is differentiated again and
+    compared with central differences of the first derivatives.
+
     >>> from autodiff import Value
     >>> x, w = Value(0.5, label="x"), Value(-2.0, label="w")
     >>> gradcheck(lambda x, w: (x * w).tanh() + x.exp(), [x, w])
     True
     """
-    if order != 1:
-        # --- order=2: second derivatives (a later issue) -------------------------------
-        # Planned: differentiate the backward pass itself (backward with create_graph)
-        # and check each second partial against central differences of the first
-        # derivatives. Until that is written, say so rather than check nothing.
-        raise NotImplementedError(
-            f"gradcheck: order={order!r} is not supported yet; only order=1 (first derivatives)"
-        )
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
     leaves = _check_inputs(inputs)
     _check_tolerances(eps, atol, rtol)
 
+    rows: list[str] = []
+    failures = checked = 0
+    if order == 1:
+        targets: list[tuple[Callable[..., Any], str]] = [(f, "")]
+    else:
+        # Second derivatives: each element of each first derivative, itself computed by
+        # a backward pass with create_graph, is checked as a function in its own right:
+        # its analytic gradient (the Hessian's row) against central differences of it.
+        with enable_grad():
+            grads = backpropagate(
+                _call(f, leaves), _seed(_call(f, leaves), node=True), inputs=tuple(leaves)
+            )
+        assert grads is not None
+        targets = [
+            (_gradient_element(f, i, k), f"d/dx of d(f)/d({_element(i, leaf, k)}): ")
+            for i, leaf in enumerate(leaves)
+            for k in range(int(np.size(leaf.data)))  # type: ignore[attr-defined]
+        ]
+    for target, prefix in targets:
+        found, count, n = _compare(target, leaves, eps, atol, rtol, prefix)
+        failures += count
+        checked += n
+        rows.extend(found[: _MAX_ROWS - len(rows)])
+    if failures:
+        raise GradcheckError(_report(rows, failures, checked, eps, atol, rtol))
+    return True
+
+
+def _compare(
+    f: Callable[..., Any],
+    leaves: list[Node],
+    eps: float,
+    atol: float,
+    rtol: float,
+    prefix: str,
+) -> tuple[list[str], int, int]:
+    """Failing rows, their count and the number of partials checked for one function."""
     # Recording is forced on: gradcheck inside a user's no_grad block still has a graph.
     with enable_grad():
         out = _call(f, leaves)
     analytic = backpropagate(out, _seed(out), inputs=tuple(leaves))
     assert analytic is not None  # backpropagate returns a list when inputs are given
-
     rows: list[str] = []
-    failures = 0
-    checked = 0
+    failures = checked = 0
     for position, (leaf, grad) in enumerate(zip(leaves, analytic, strict=True)):
         expected = _as_array(grad, leaf)
         numeric = _numeric_gradient(f, leaves, leaf, eps)
@@ -87,10 +120,35 @@ def gradcheck(
                 continue
             failures += 1
             if len(rows) < _MAX_ROWS:
-                rows.append(_row(position, leaf, numeric.shape, k, a, n))
-    if failures:
-        raise GradcheckError(_report(rows, failures, checked, eps, atol, rtol))
-    return True
+                rows.append(prefix + _row(position, leaf, numeric.shape, k, a, n).lstrip())
+    return ["  " + r for r in rows], failures, checked
+
+
+def _gradient_element(f: Callable[..., Any], i: int, k: int) -> Callable[..., Any]:
+    """The function x -> d f(x) / d(input i, element k), differentiable (create_graph)."""
+
+    def element(*xs: Any) -> Any:
+        with enable_grad():
+            out = _call(f, list(xs))
+            grads = backpropagate(out, _seed(out, node=True), create_graph=True, inputs=xs)
+        assert grads is not None
+        g = grads[i]
+        if g is None:  # f does not depend on this input: the derivative is a constant 0
+            return type(out)(0.0)  # type: ignore[call-arg]
+        if isinstance(g, Node) and isinstance(g.data, np.ndarray):  # type: ignore[attr-defined]
+            return g.reshape(-1)[k]  # type: ignore[attr-defined]
+        if isinstance(g, Node):
+            return g
+        return type(out)(float(np.asarray(g).reshape(-1)[k]))  # type: ignore[call-arg]
+
+    return element
+
+
+def _element(i: int, leaf: Any, k: int) -> str:
+    shape = np.shape(leaf.data)
+    if not shape:
+        return f"input {i}"
+    return f"input {i} element {tuple(int(j) for j in np.unravel_index(k, shape))}"
 
 
 # --- arguments ------------------------------------------------------------------------
@@ -151,12 +209,14 @@ def _call(f: Callable[..., Any], leaves: list[Node]) -> Node:
     return out
 
 
-def _seed(out: Node) -> Any:
-    """d(out)/d(out) in the output's own kind: 1.0 for a Value, ones for a Tensor."""
+def _seed(out: Node, node: bool = False) -> Any:
+    """d(out)/d(out): 1.0 for a Value, ones for a Tensor; as a graph leaf when ``node``
+    (what a create_graph pass starts from)."""
     data = out.data  # type: ignore[attr-defined]
     if isinstance(data, np.ndarray):
-        return np.ones(data.shape, dtype=data.dtype)
-    return 1.0
+        ones = np.ones(data.shape, dtype=data.dtype)
+        return type(out)(ones, dtype=data.dtype) if node else ones  # type: ignore[call-arg]
+    return type(out)(1.0) if node else 1.0  # type: ignore[call-arg]
 
 
 # --- the two gradients ------------------------------------------------------------------

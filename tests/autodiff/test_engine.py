@@ -1,0 +1,75 @@
+"""The chain-rule core on both node types: accumulation, freeing, second-order checks."""
+
+import numpy as np
+import pytest
+
+from autodiff import GradcheckError, Tensor, Value, gradcheck, primitive
+
+
+def test_broadcast_and_plain_contributions_to_one_node_are_each_reduced_once():
+    # v reaches the output twice: broadcast over rows (A * v) and as itself (+ v).
+    # Summing the (3, 3) and (3,) contributions before reducing would count the
+    # second one three times.
+    rng = np.random.default_rng(0)
+    A = Tensor(rng.random((3, 3)), requires_grad=True)
+    v = Tensor(rng.random(3), requires_grad=True)
+    ((A * v + v) ** 2).sum().backward()
+    s = A.data * v.data + v.data
+    assert np.allclose(v.grad, (2 * s * (A.data + 1)).sum(axis=0))
+
+
+def test_matvec_used_with_its_own_input_twice():
+    rng = np.random.default_rng(1)
+    A = Tensor(rng.random((3, 3)), requires_grad=True)
+    v = Tensor(rng.random(3), requires_grad=True)
+    u = A @ v
+    (u[..., None] * v)[0, 0].backward()
+    expected = A.data[0] * v.data[0] + u.data[0] * np.eye(3)[0]
+    assert np.allclose(v.grad, expected)
+
+
+def test_gradcheck_second_order_on_values_and_tensors():
+    x, w = Value(0.3, label="x"), Value(-1.2, label="w")
+    assert gradcheck(lambda x, w: (x * w).tanh() * x.exp() + w**3, [x, w], order=2)
+    rng = np.random.default_rng(2)
+    A = Tensor(rng.random((3, 3)), requires_grad=True)
+    v = Tensor(rng.random(3), requires_grad=True)
+
+    def f(A, v):
+        return ((A @ v).sigmoid() ** 2).sum() + (v * v).sum().log() + A.softmax().max()
+
+    assert gradcheck(f, [A, v], order=2)
+
+
+def test_gradcheck_second_order_catches_a_vjp_that_is_not_differentiable():
+    # The vjp turns its input into a plain float: right first derivative, but under
+    # create_graph the dependence on x is not recorded, so the second derivative is lost.
+    cube = primitive(lambda x: x**3, lambda g, out, x: g * 3 * float(x) ** 2, "cube_float")
+    x = Value(0.7, label="x")
+    assert gradcheck(lambda x: cube(x), [x])
+    with pytest.raises(GradcheckError, match=r"d\(f\)/d\(input 0\).*input 0 \(label 'x'\)"):
+        gradcheck(lambda x: cube(x), [x], order=2)
+
+
+def test_gradcheck_rejects_other_orders():
+    with pytest.raises(ValueError, match="order must be 1 or 2"):
+        gradcheck(lambda x: x * x, [Value(1.0)], order=3)
+
+
+def test_backward_frees_a_tensor_graph_unless_retained():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert np.array_equal(x.grad, [4.0, 8.0])  # two passes accumulate
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    assert y.parents == ()
+
+
+def test_value_graphs_stay_drawable_after_backward():
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    y.backward()
+    assert y.parents == (x, x) and x.grad == 8.0
