@@ -219,6 +219,13 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if g.shape == shape:
         return g
     lead = len(g.shape) - len(shape)
+    if g.__class__ is np.ndarray:  # the hot path: ufunc.reduce skips np.sum's dispatch
+        if lead:
+            g = np.add.reduce(g, tuple(range(lead)))
+        kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if kept:
+            g = np.add.reduce(g, kept, None, None, True)  # type: ignore[call-overload]
+        return g if g.shape == shape else g.reshape(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
@@ -406,7 +413,7 @@ def _mT(x: Any) -> Any:
 
 
 def _vjp_matmul_a(g: Any, out: Any, a: Any, b: Any) -> Any:
-    a_nd, b_nd = np.ndim(_plain(a)), np.ndim(_plain(b))
+    a_nd, b_nd = a.ndim, b.ndim  # arrays and Tensors alike (matmul has no scalar operands)
     if b_nd == 1:  # (..., n) @ (n,) -> (...): outer product with g
         return g[..., None] * b
     if a_nd == 1:  # (n,) @ (..., n, m) -> (..., m)
@@ -415,7 +422,7 @@ def _vjp_matmul_a(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 def _vjp_matmul_b(g: Any, out: Any, a: Any, b: Any) -> Any:
-    a_nd, b_nd = np.ndim(_plain(a)), np.ndim(_plain(b))
+    a_nd, b_nd = a.ndim, b.ndim
     if a_nd == 1 and b_nd == 1:  # dot product
         return g * a
     if a_nd == 1:  # (n,) @ (..., n, m): outer product of a and g

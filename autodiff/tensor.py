@@ -285,6 +285,8 @@ class Tensor(Node):
             return g
         if isinstance(g, Tensor):
             return ops.sum_to(g, data.shape)
+        if not data.shape:  # a numpy scalar, e.g. from -g on a 0-d array
+            return np.asarray(g, dtype=data.dtype)
         return np.full(data.shape, g, dtype=data.dtype)  # a scalar gradient, e.g. g * 0
 
     # --- arithmetic -------------------------------------------------------------------
@@ -425,6 +427,8 @@ class Tensor(Node):
     # --- reductions -------------------------------------------------------------------
 
     def _reduce(self, op: Op, axis: Any, keepdims: bool) -> Tensor:
+        if axis is None and op is ops.SUM:  # the common loss.sum(): nothing to check
+            return self._param_op(op, (None, bool(keepdims)))
         param = (_norm_axis(axis, self.ndim, op.name), bool(keepdims))
         if op in (ops.MAX, ops.MIN) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor of shape {self.shape} is empty")
@@ -552,7 +556,7 @@ class Tensor(Node):
                     f"backward: a gradient of shape {self.shape} is needed for a tensor "
                     f"of shape {self.shape} (only one-element tensors can omit it)"
                 )
-            seed: Any = np.ones(self.shape, dtype=self.dtype)
+            seed: Any = np.array(1, dtype=self.dtype).reshape(self.shape)
         else:
             seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
             if seed.shape != self.shape:
