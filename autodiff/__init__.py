@@ -11,7 +11,7 @@
 from .engine import detect_anomaly, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
-from .tensor import Tensor, concatenate, stack, where
+from .tensor import Tensor, concatenate, softmax_cross_entropy, stack, where
 from .value import Value
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "primitive",
+    "softmax_cross_entropy",
     "stack",
     "where",
 ]

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor, Value, where
+from autodiff import Tensor, Value, softmax_cross_entropy, where
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0  # PyTorch's clamp for the logs of binary_cross_entropy
@@ -423,6 +423,10 @@ def cross_entropy(
     x = _as_input(input, fn)
     n_classes = _scores(x, fn)
     w = _class_weight(weight, n_classes, x, fn)
+    if w is None and not eps and _shape_of(target) != x.shape:
+        # The common case, class labels: one fused op (autodiff.softmax_cross_entropy).
+        labels = _class_labels(target, x.shape, fn, rows_ok=True).astype(np.int64, copy=False)
+        return _reduce(softmax_cross_entropy(x, labels), reduction)
     logp = x.log_softmax(axis=-1)
     rows = 1 if x.ndim == 1 else x.shape[0]
     if _shape_of(target) == x.shape:  # probability rows

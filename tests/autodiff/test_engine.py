@@ -73,3 +73,24 @@ def test_value_graphs_stay_drawable_after_backward():
     y.backward()
     y.backward()
     assert y.parents == (x, x) and x.grad == 8.0
+
+
+def test_fused_softmax_cross_entropy_equals_the_composed_form():
+    from autodiff import softmax_cross_entropy
+
+    rng = np.random.default_rng(3)
+    z = Tensor(rng.normal(size=(5, 4)), requires_grad=True)
+    y = np.array([0, 3, 1, 1, 2])
+    fused = softmax_cross_entropy(z, y)
+    composed = -z.log_softmax(axis=-1)[np.arange(5), y]
+    assert np.allclose(fused.data, composed.data)
+    assert gradcheck(lambda z: (softmax_cross_entropy(z, y) * np.arange(1.0, 6.0)).sum(), [z])
+    assert gradcheck(lambda z: softmax_cross_entropy(z, y).mean(), [z], order=2)
+    big = Tensor([[1e4, -1e4, 0.0]], requires_grad=True)
+    loss = softmax_cross_entropy(big, [1]).sum()
+    loss.backward()
+    assert loss.item() == 2e4 and np.allclose(big.grad, [[1.0, -1.0, 0.0]])
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 4\)"):
+        softmax_cross_entropy(z, [0, 1, 2, 3, 4])
+    with pytest.raises(ValueError, match="do not match logits"):
+        softmax_cross_entropy(z, [0, 1])
