@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -99,7 +99,19 @@ MODE = _Mode()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _switched(name: str, value: bool) -> Iterator[None]:
+    """Set one MODE switch for a block, restoring it afterwards (also on errors)."""
+    previous = getattr(MODE, name)
+    setattr(MODE, name, value)
+    MODE.update()
+    try:
+        yield
+    finally:
+        setattr(MODE, name, previous)
+        MODE.update()
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Run a block without recording any graph.
 
     >>> from autodiff import Value, no_grad
@@ -109,31 +121,15 @@ def no_grad() -> Iterator[None]:
     >>> y.op, y.parents
     ('', ())
     """
-    previous = MODE.grad_enabled
-    MODE.grad_enabled = False
-    MODE.update()
-    try:
-        yield
-    finally:
-        MODE.grad_enabled = previous
-        MODE.update()
+    return _switched("grad_enabled", False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Record graphs again inside a ``no_grad`` block (used by ``create_graph``)."""
-    previous = MODE.grad_enabled
-    MODE.grad_enabled = True
-    MODE.update()
-    try:
-        yield
-    finally:
-        MODE.grad_enabled = previous
-        MODE.update()
+    return _switched("grad_enabled", True)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise ``FloatingPointError`` the moment a forward or backward value is nan or inf.
 
     The message names the op, its inputs' labels and values.
@@ -145,14 +141,7 @@ def detect_anomaly() -> Iterator[None]:
     ...
     FloatingPointError: forward of log gave -inf; inputs: x=0
     """
-    previous = MODE.anomaly
-    MODE.anomaly = True
-    MODE.update()
-    try:
-        yield
-    finally:
-        MODE.anomaly = previous
-        MODE.update()
+    return _switched("anomaly", True)
 
 
 def _all_finite(x: Any) -> bool:

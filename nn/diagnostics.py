@@ -17,7 +17,7 @@ import numpy as np
 
 from autodiff import Tensor
 
-from .training import Callback, TrainingState
+from .training import Callback, TrainingState, pyplot
 
 
 def _layer_of(name: str) -> str:
@@ -208,16 +208,7 @@ def plot_gradient_flow(flow: GradientFlow, path: Any = None, title: str | None =
     cool colours; right: the median per layer, input to output, so a vanishing stack
     shows as a staircase. Saves to ``path`` when given; returns the figure.
     """
-    try:
-        import matplotlib
-
-        if path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the extra
-        raise ImportError(
-            "plot_gradient_flow needs matplotlib: pip install 'autodiff[plot]'"
-        ) from err
+    plt = pyplot("plot_gradient_flow", path)
     if not flow.layers or not flow.steps:
         raise ValueError("the GradientFlow has recorded nothing yet: train with it as a callback")
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
