@@ -62,6 +62,19 @@ def _metric(m: str | Metric) -> tuple[str, Metric]:
     raise TypeError(f"a metric is a name or a callable(pred, y) -> float, got {m!r}")
 
 
+def pyplot(what: str, path: Any) -> Any:
+    """matplotlib.pyplot, headless when writing to a file; a clear error without it."""
+    try:
+        import matplotlib
+
+        if path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the extra
+        raise ImportError(f"{what} needs matplotlib: pip install 'autodiff[plot]'") from err
+    return plt
+
+
 class History:
     """Per-epoch results of ``fit``: ``history`` maps names to lists, ``epoch`` the epochs.
 
@@ -87,16 +100,7 @@ class History:
 
         Saves to ``path`` when given (format from the extension) and returns the figure.
         """
-        try:
-            import matplotlib
-
-            if path is not None:
-                matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt
-        except ImportError as err:  # pragma: no cover - depends on the extra
-            raise ImportError(
-                "History.plot needs matplotlib: pip install 'autodiff[plot]'"
-            ) from err
+        plt = pyplot("History.plot", path)
         names = [n for n in self.history if not n.startswith("val_")]
         names += [n[4:] for n in self.history if n.startswith("val_") and n[4:] not in names]
         fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
