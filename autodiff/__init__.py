@@ -13,6 +13,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
 from .tensor import Tensor, concatenate, softmax_cross_entropy, stack, where
 from .value import Value
+from .viz import draw_graph
 
 __all__ = [
     "GradcheckError",
@@ -20,6 +21,7 @@ __all__ = [
     "Value",
     "concatenate",
     "detect_anomaly",
+    "draw_graph",
     "gradcheck",
     "no_grad",
     "primitive",
