@@ -248,11 +248,13 @@ class Value(Node):
         >>> x = Value(3.0)
         >>> y = x * x
         >>> y.backward(create_graph=True)
-        >>> x.grad.data
+        >>> g = x.grad  # dy/dx = 2x, a Value with a graph of its own
+        >>> g.data
         6.0
-        >>> x.grad.backward()  # d(dy/dx)/dx = 2, accumulated onto 6
-        >>> x.grad.data if not isinstance(x.grad, Value) else x.grad.data
-        6.0
+        >>> x.grad = 0.0
+        >>> g.backward()  # d(dy/dx)/dx = 2
+        >>> x.grad
+        2.0
         """
         self.grad = 0.0
         seed: Any = Value(1.0) if create_graph else 1.0

@@ -1,4 +1,4 @@
-"""nn: modules, layers, MLPs and initializers built on autodiff's public API.
+"""nn: modules, layers, MLPs, initializers, losses, optimizers, data and training on autodiff.
 
 >>> import numpy as np, nn
 >>> _ = nn.manual_seed(0)
@@ -7,15 +7,19 @@
 (2, 3)
 """
 
-from . import init, losses, optim, scalar
+from . import data, diagnostics, init, losses, optim, scalar
 from .layers import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from .mlp import MLP
 from .module import Module, Parameter
 from .random import manual_seed
+from .training import Callback, EarlyStopping, History, evaluate, fit
 
 __all__ = [
     "MLP",
+    "Callback",
     "Dropout",
+    "EarlyStopping",
+    "History",
     "LeakyReLU",
     "Linear",
     "Module",
@@ -25,6 +29,10 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "data",
+    "diagnostics",
+    "evaluate",
+    "fit",
     "init",
     "losses",
     "manual_seed",
