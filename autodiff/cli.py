@@ -3,7 +3,9 @@
     python -m autodiff graph "1/(1+exp(-(w0*x0+w1*x1+w2)))" \\
         --at w0=2 x0=-1 w1=-3 x1=-2 w2=-3 -o graph.svg
 
-prints the value and every variable's gradient and writes the drawing. A bad
+prints the value and every variable's gradient and writes the drawing;
+``python -m autodiff step EXPR --at ... -o page.html`` writes a page that plays the
+forward and backward pass node by node (see :mod:`autodiff.viz.step`). A bad
 expression or argument is one line on stderr and exit status 2.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from .expr import ExpressionError, evaluate, format_number
 from .value import Value
 from .viz.graph import GraphvizNotFound, draw_graph, render
+from .viz.step import step_page
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,8 +66,23 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _step(args: argparse.Namespace) -> int:
+    variables = _assignments(args.at)
+    out, _ = evaluate(args.expression, variables)
+    if not isinstance(out, Value):
+        raise ExpressionError("the expression uses no variable: nothing to differentiate")
+    out.label = "f"
+    try:
+        step_page(out, args.output, precision=args.precision, rankdir=args.rankdir)
+    except GraphvizNotFound as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The command-line parser (subcommands: ``graph``)."""
+    """The command-line parser (subcommands: ``graph``, ``step``)."""
     parser = _Parser(prog="python -m autodiff", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     graph = commands.add_parser("graph", help="draw an expression's forward and backward pass")
@@ -74,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--precision", type=int, default=4, help="digits shown (default 4)")
     graph.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"])
     graph.set_defaults(run=_graph)
+    step = commands.add_parser(
+        "step", help="write a page that plays the forward and backward pass node by node"
+    )
+    step.add_argument("expression", help='e.g. "1/(1+exp(-(w0*x0+w1*x1+w2)))"')
+    step.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="variable values")
+    step.add_argument("-o", "--output", default="step.html", help="the page (default step.html)")
+    step.add_argument("--precision", type=int, default=2, help="digits shown (default 2)")
+    step.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"])
+    step.set_defaults(run=_step)
     return parser
 
 

@@ -1,5 +1,7 @@
-"""Pictures of computation graphs: ``draw_graph`` and ``render``."""
+"""Pictures of computation graphs: ``draw_graph`` and ``render``; ``step_page``, a page
+that plays the forward and backward pass node by node."""
 
 from .graph import GraphvizNotFound, draw_graph, op_label, render
+from .step import Step, StepPage, step_page
 
-__all__ = ["GraphvizNotFound", "draw_graph", "op_label", "render"]
+__all__ = ["GraphvizNotFound", "Step", "StepPage", "draw_graph", "op_label", "render", "step_page"]
