@@ -2,6 +2,15 @@
 that plays the forward and backward pass node by node."""
 
 from .graph import GraphvizNotFound, draw_graph, op_label, render
-from .step import Step, StepPage, step_page
+from .step import Step, StepPage, step_page, steps_of
 
-__all__ = ["GraphvizNotFound", "Step", "StepPage", "draw_graph", "op_label", "render", "step_page"]
+__all__ = [
+    "GraphvizNotFound",
+    "Step",
+    "StepPage",
+    "draw_graph",
+    "op_label",
+    "render",
+    "step_page",
+    "steps_of",
+]

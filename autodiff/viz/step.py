@@ -43,7 +43,6 @@ SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
-FIT_NODES = 60  # smaller graphs start scaled to the window
 MAX_NAME = 20  # longer expressions are called by their node id (v12) instead
 
 
@@ -70,9 +69,11 @@ class StepPage:
 
     >>> from autodiff import Value
     >>> x = Value(3.0, label="x")
-    >>> page = step_page(x * x)  # doctest: +SKIP
-    >>> page.steps[-1].lines[0]  # doctest: +SKIP
+    >>> page = step_page(x * x)
+    >>> page.steps[-1].lines[0]
     '∂f/∂x = x · ∂f/∂f + x · ∂f/∂f = 3.00 × 1.00 + 3.00 × 1.00 = 6.00'
+    >>> page.html.startswith("<!DOCTYPE html>")
+    True
     """
 
     def __init__(self, html_text: str, steps: list[Step], names: list[str]) -> None:
@@ -323,6 +324,36 @@ def _step_data(
     return order, [names[id(x)] for x in order], grads, steps
 
 
+def steps_of(
+    root: Any, precision: int = 2, layers: str | Callable[[Any], str | None] = "prefix"
+) -> list[Step]:
+    """The player's steps for ``root``, without drawing (no Graphviz needed): N forward
+    steps in topological order, then N backward steps in reverse order.
+
+    >>> from autodiff import Value
+    >>> w0, x0 = Value(2.0, label="w0"), Value(-1.0, label="x0")
+    >>> for s in steps_of(w0 * x0):
+    ...     print(s.number, s.phase, s.name, s.text, s.lines[0])
+    1 forward w0 2.00 w0 = 2.00
+    2 forward x0 -1.00 x0 = -1.00
+    3 forward f -2.00 f = w0·x0 = 2.00×(-1.00) = -2.00
+    4 backward f 1.00 ∂f/∂f = 1 (the seed: the output's gradient with respect to itself)
+    5 backward x0 2.00 ∂f/∂x0 = w0 · ∂f/∂f = 2.00 × 1.00 = 2.00
+    6 backward w0 -1.00 ∂f/∂w0 = x0 · ∂f/∂f = -1.00 × 1.00 = -1.00
+    """
+    _check(root, precision, layers)
+    return _step_data(root, precision, layers)[3]
+
+
+def _check(root: Any, precision: Any, layers: Any) -> None:
+    if not isinstance(root, Node) or not isinstance(getattr(root, "data", None), float):
+        raise TypeError(f"step_page takes a scalar Value, got {type(root).__name__}")
+    if not (layers in ("prefix", "depth") or callable(layers)):
+        raise ValueError(f"layers must be 'prefix', 'depth' or a callable, got {layers!r}")
+    if not isinstance(precision, int) or not 0 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
+
+
 def _svg(root: Any, order: list[Any], grads: list[float], precision: int, rankdir: str) -> str:
     """draw_graph's SVG with classes the player toggles: record and op nodes get ids
     ``n-v3`` / ``n-v3_op``, the data and grad texts classes ``val`` / ``grd``."""
@@ -386,14 +417,11 @@ def step_page(
 
     >>> from autodiff import Value
     >>> w0, x0 = Value(2.0, label="w0"), Value(-1.0, label="x0")
-    >>> page = step_page(w0 * x0)  # doctest: +SKIP
-    >>> [s.name for s in page.steps]  # doctest: +SKIP
+    >>> page = step_page(w0 * x0)
+    >>> [s.name for s in page.steps]
     ['w0', 'x0', 'f', 'f', 'x0', 'w0']
     """
-    if not isinstance(root, Node) or not isinstance(getattr(root, "data", None), float):
-        raise TypeError(f"step_page takes a scalar Value, got {type(root).__name__}")
-    if not (layers in ("prefix", "depth") or callable(layers)):
-        raise ValueError(f"layers must be 'prefix', 'depth' or a callable, got {layers!r}")
+    _check(root, precision, layers)
     order, names, grads, steps = _step_data(root, precision, layers)
     svg = _svg(root, order, grads, precision, rankdir)
     index = {id(n): i for i, n in enumerate(order)}
@@ -414,7 +442,6 @@ def step_page(
         _TEMPLATE.replace("%TITLE%", html.escape(heading))
         .replace("%CSS%", _CSS)
         .replace("%JS%", _JS)
-        .replace("%FIT%", " checked" if len(order) <= FIT_NODES else "")
         .replace("%SVG%", svg)
         .replace("%DATA%", payload)
     )
@@ -450,7 +477,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <button id="next" title="next (&#x2192;)">next &#x25B6;</button>
 <label>speed <input id="speed" type="range" min="0.5" max="20" step="0.5" value="2"></label>
 <span id="speedval"></span>
-<label><input id="fit" type="checkbox"%FIT%> fit to width</label>
+<label><input id="fit" type="checkbox"> fit to width</label>
 <span id="counter"></span>
 </div></header>
 <main>
