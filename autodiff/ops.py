@@ -187,6 +187,13 @@ def log(x: Any) -> Any:
         return np.log(x)
 
 
+def power(a: Any, b: Any) -> Any:
+    """a ** b on floats, arrays or nodes; a float 0 to a negative power gives inf (IEEE)."""
+    if a.__class__ is float:
+        return _pow(a, b)
+    return a**b
+
+
 def div(a: Any, b: Any) -> Any:
     """a / b on floats, arrays or nodes; a float divided by zero gives inf or nan (IEEE)."""
     try:
@@ -252,8 +259,8 @@ def _vjp_pow_a(g: Any, out: Any, a: Any, b: Any) -> Any:
     # d/da a**b = b a**(b-1); taken as 0 where b == 0 (as PyTorch), not 0 * inf.
     exponent = _plain(b)
     if isinstance(exponent, float):
-        return g * 0.0 if exponent == 0 else g * b * a ** (b - 1)
-    ga = g * b * a ** (b - 1)
+        return g * 0.0 if exponent == 0 else g * b * power(a, b - 1)
+    ga = g * b * power(a, b - 1)
     nonzero = np.asarray(exponent) != 0
     return ga if nonzero.all() else ga * nonzero
 
@@ -278,7 +285,11 @@ MUL = _binary(
     "*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, operator.mul, np.multiply
 )
 DIV = _binary(
-    "/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, div, _quiet(np.divide)
+    "/",
+    lambda g, out, a, b: div(g, b),
+    lambda g, out, a, b: div(-g * out, b),
+    div,
+    _quiet(np.divide),
 )
 POW = _binary("**", _vjp_pow_a, _vjp_pow_b, _pow, _quiet(np.power))
 NEG = register(Op("neg", UNARY, lambda g, out, a: -g, operator.neg, np.negative))

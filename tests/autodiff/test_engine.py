@@ -94,3 +94,12 @@ def test_fused_softmax_cross_entropy_equals_the_composed_form():
         softmax_cross_entropy(z, [0, 1, 2, 3, 4])
     with pytest.raises(ValueError, match="do not match logits"):
         softmax_cross_entropy(z, [0, 1])
+
+
+def test_zero_denominators_and_bases_give_ieee_gradients_not_exceptions():
+    x = Value(0.0)
+    (x**0.5).backward()
+    assert x.grad == float("inf")
+    y, z = Value(0.0), Value(2.0)
+    (z / y).backward()
+    assert (y.grad, z.grad) == (float("-inf"), float("inf"))
