@@ -9,6 +9,7 @@
 """
 
 from .engine import detect_anomaly, no_grad
+from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
 from .tensor import Tensor, concatenate, softmax_cross_entropy, stack, where
@@ -22,10 +23,15 @@ __all__ = [
     "concatenate",
     "detect_anomaly",
     "draw_graph",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
+    "jacobian",
     "no_grad",
     "primitive",
     "softmax_cross_entropy",
     "stack",
+    "value_and_grad",
     "where",
 ]
