@@ -12,7 +12,7 @@ def _blocks(language: str) -> list[str]:
 
 def test_readme_opens_with_the_two_commands():
     first = _blocks("bash")[0].strip().splitlines()
-    assert first[0].startswith("python -m pip install -e . && python examples/")
+    assert first[0].startswith('python -m pip install -e ".[plot]" && python examples/tour.py')
     assert first[1] == 'python -m pip install -e ".[test]" && python -m pytest'
 
 
