@@ -6,12 +6,21 @@ folder on ``sys.path``), so each one still runs as ``python examples/NAME.py``.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+import os
 
-import numpy as np
+# The examples multiply small matrices (at most a few thousand rows by 256): one BLAS
+# thread is as fast as several here, and cannot slow to a crawl when other programs keep
+# the cores busy (idle OpenBLAS threads spin). Set before numpy loads: the examples
+# import this module first. A value already in the environment wins.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 
 def parser(doc: str | None) -> argparse.ArgumentParser:
@@ -52,6 +61,18 @@ def save(plt: Any, fig: Any, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def save_graph(graph: Any, path: Path) -> Path:
+    """Render a ``draw_graph`` picture to ``path`` (.svg, .png, ...); without Graphviz's
+    ``dot``, write its DOT source next to it (``.gv``) and say how to get ``dot``."""
+    from autodiff.viz import GraphvizNotFound, render
+
+    try:
+        return Path(render(graph, path))
+    except GraphvizNotFound as err:
+        print(err)
+        return Path(render(graph, path.with_suffix(".gv")))
 
 
 def report(wrote: Sequence[Path]) -> None:

@@ -46,8 +46,15 @@ def _norm(arrays: Iterable[Any]) -> float:
 class GradientFlow(Callback):
     """Record each layer's gradient norm and update ratio during ``fit``.
 
-    Warns (once per layer) when a layer's gradient norm falls below ``vanish`` times
-    that of the layer above it, or exceeds ``explode`` or is not finite.
+    Warns (a ``RuntimeWarning``, once per layer and kind) when a layer's gradients
+
+    - vanish at that layer: its norm is below ``vanish`` (1e-7) times that of the
+      layer above it (dead ReLUs, saturated units: the flow is cut there);
+    - vanish on the way down: its norm is below ``vanish_total`` (1e-4) times that of
+      the output layer, whose gradient comes straight from the loss. A deep sigmoid
+      stack loses a factor of 4 or more per layer (σ' ≤ 1/4): none of the steps is
+      dramatic, but ten of them leave the first layer ~1e-5 of the last;
+    - explode: the norm exceeds ``explode`` (1e3) or is not finite.
 
     >>> flow = GradientFlow(every=1)
     >>> flow.layers
@@ -60,10 +67,12 @@ class GradientFlow(Callback):
         vanish: float = 1e-7,
         explode: float = 1e3,
         warn: bool = True,
+        vanish_total: float = 1e-4,
     ) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive int, got {every!r}")
         self.every, self.vanish, self.explode, self.warn = every, vanish, explode, warn
+        self.vanish_total = vanish_total
         self.layers: list[str] = []
         self.steps: list[int] = []
         self.grad_norms: dict[str, list[float]] = {}
@@ -118,20 +127,29 @@ class GradientFlow(Callback):
         self._before = None
 
     def _check(self, norms: list[float]) -> None:
+        out_name, out_norm = self.layers[-1], norms[-1]
         for i, (name, n) in enumerate(zip(self.layers, norms, strict=True)):
             if not math.isfinite(n) or n > self.explode:
                 self._once(
                     name, "explode", f"gradient of layer {name!r} is exploding (norm {n:.3g})"
                 )
-            if i + 1 < len(norms):
-                above = norms[i + 1]
-                if above > 0 and n < self.vanish * above:
-                    self._once(
-                        name,
-                        "vanish",
-                        f"gradient of layer {name!r} is vanishing: norm {n:.3g}, "
-                        f"{n / above:.1e} of layer {self.layers[i + 1]!r} above it",
-                    )
+            if i + 1 == len(norms):
+                continue
+            above = norms[i + 1]
+            if above > 0 and n < self.vanish * above:
+                self._once(
+                    name,
+                    "vanish",
+                    f"gradient of layer {name!r} is vanishing: norm {n:.3g}, "
+                    f"{n / above:.1e} of layer {self.layers[i + 1]!r} above it",
+                )
+            elif math.isfinite(out_norm) and out_norm > 0 and n < self.vanish_total * out_norm:
+                self._once(
+                    name,
+                    "vanish",
+                    f"gradient of layer {name!r} is vanishing: norm {n:.3g}, "
+                    f"{n / out_norm:.1e} of output layer {out_name!r}'s norm",
+                )
 
     def _once(self, name: str, kind: str, message: str) -> None:
         if (name, kind) not in self._warned:
@@ -173,7 +191,13 @@ def dead_relu_fraction(model: Any, X: Any) -> dict[str, float]:
     >>> list(dead_relu_fraction(model, np.ones((5, 3))))
     ['relu 1']
     """
-    out = model(Tensor(np.asarray(X, dtype=float)))
+    was_training = getattr(model, "training", False)
+    model.eval()  # the units as the trained model uses them: no dropout
+    try:
+        out = model(Tensor(np.asarray(X, dtype=float)))
+    finally:
+        if was_training:
+            model.train()
     relus = [n for n in _ancestors(out) if n.op == "relu"]
     result = {}
     for i, node in enumerate(relus, start=1):

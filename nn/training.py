@@ -104,11 +104,12 @@ class History:
         names = [n for n in self.history if not n.startswith("val_")]
         names += [n[4:] for n in self.history if n.startswith("val_") and n[4:] not in names]
         fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
+        epochs = [e + 1 for e in self.epoch]
+        marker = "o" if len(epochs) <= 40 else None  # dots help a short run, clutter a long one
         for ax, name in zip(axes[0], names, strict=True):
-            epochs = [e + 1 for e in self.epoch]
             for key, style in ((name, "-"), (f"val_{name}", "--")):
                 if key in self.history:
-                    ax.plot(epochs, self.history[key], style, marker="o", ms=3, label=key)
+                    ax.plot(epochs, self.history[key], style, marker=marker, ms=3, label=key)
             ax.set_xlabel("epoch")
             ax.set_title(name)
             ax.grid(alpha=0.3)
@@ -231,11 +232,14 @@ class _Interrupt:
 
     def __init__(self) -> None:
         self.requested = False
+        self._installed = False
         self._previous: Any = None
 
     def __enter__(self) -> _Interrupt:
+        # Signal handlers can only be set from the main thread; elsewhere Ctrl-C is as usual.
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -244,8 +248,10 @@ class _Interrupt:
         self.requested = True
 
     def __exit__(self, *exc: Any) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            # None: the previous handler was not set from Python; Python's own is the best guess.
+            previous = self._previous if self._previous is not None else signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
 
 
 def _dtype_of(model: Any) -> Any:
