@@ -1,143 +1,301 @@
 """Function transforms in the manner of JAX: grad, value_and_grad, jacobian, hessian, hvp.
 
-Each takes a function of Values, Tensors, plain numbers or arrays and returns a new
-function. Plain inputs become fresh leaves and come back as plain results (floats for
-numbers, arrays for arrays). Inputs that are already graph nodes are differentiated
-in place with ``create_graph``, so results are nodes again and transforms compose:
-``grad(grad(f))`` is the second derivative. Nothing touches a user's ``.grad``.
+Each takes a function and returns a new function. The arguments to differentiate
+(``argnums``, an int or a tuple of ints) may be Values, Tensors, plain numbers, numpy
+arrays, or tuples, lists and dicts of them; results have the same structure.
+
+- Plain inputs become fresh leaves and come back as plain results: floats for numbers,
+  arrays for arrays, constant Tensors for Tensors that do not require grad.
+- Inputs that are graph nodes (a Value, a Tensor that requires grad) are differentiated
+  with ``create_graph``: the results are nodes with graphs of their own. That is what
+  makes transforms compose: ``grad(grad(f))`` is the second derivative, because the outer
+  ``grad`` hands the inner one its leaf. The same happens when ``f`` closes over a
+  variable of an enclosing transform (``grad(lambda y: grad(lambda x: x * y)(1.0))``).
+
+Nothing touches a user's ``.grad``: the core returns the gradients of the requested
+inputs instead (``backpropagate(..., inputs=...)``).
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from .engine import Node, backpropagate, enable_grad
-from .tensor import Tensor
+from .engine import Node, backpropagate, enable_grad, toposort
+from .tensor import Tensor, stack
 from .value import Value
 
+Argnums = int | tuple[int, ...]
 
-def _argnums(argnums: Any, n_args: int) -> tuple[int, ...]:
+# The leaves of the transforms running now, innermost last. An inner transform whose
+# own inputs are plain must still record its backward pass when f's output reaches one
+# of them (f closes over an enclosing transform's variable): the enclosing transform
+# differentiates what the inner one returns.
+_ACTIVE: list[tuple[Node, ...]] = []
+
+
+# --- arguments ---------------------------------------------------------------------------
+
+
+def _check_argnums(argnums: Any, what: str) -> None:
+    """Reject a malformed argnums when the transform is made, not when it is called."""
     nums = argnums if isinstance(argnums, tuple) else (argnums,)
-    if not nums:
-        raise ValueError("argnums is an empty tuple: name at least one argument")
     for a in nums:
         if isinstance(a, bool) or not isinstance(a, int):
-            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+            raise TypeError(f"{what}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    if not nums:
+        raise ValueError(f"{what}: argnums is an empty tuple; name at least one argument")
+
+
+def _positions(argnums: Argnums, n_args: int, what: str) -> tuple[int, ...]:
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    for a in nums:
         if not -n_args <= a < n_args:
-            raise ValueError(f"argnums {a} is out of range for a call with {n_args} argument(s)")
-    return tuple(a % n_args for a in nums)
+            raise ValueError(
+                f"{what}: argnums {a} is out of range for a call with {n_args} argument(s)"
+            )
+    positions = tuple(a % n_args for a in nums)
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"{what}: argnums {argnums!r} names an argument twice")
+    return positions
 
 
-def _as_leaf(x: Any, position: int) -> tuple[Node, bool]:
+def _tree_leaves(tree: Any) -> list[Any]:
+    """The items of nested tuples, lists and dicts, in order (anything else is one item)."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _tree_leaves(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _tree_leaves(item)]
+    return [tree]
+
+
+def _rebuild(tree: Any, items: Iterator[Any]) -> Any:
+    """``tree``'s structure with its items replaced, in order, by ``items``."""
+    if isinstance(tree, (tuple, list)):
+        built = [_rebuild(item, items) for item in tree]
+        if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a namedtuple
+            return type(tree)(*built)
+        return type(tree)(built)
+    if isinstance(tree, dict):
+        return {key: _rebuild(item, items) for key, item in tree.items()}
+    return next(items)
+
+
+def _as_leaf(x: Any, position: int, what: str) -> tuple[Node, bool]:
     """A node to differentiate with respect to, and whether the caller gave a plain value."""
     if isinstance(x, Value):
         return x, False
     if isinstance(x, Tensor):
         if x.requires_grad:
             return x, False
-        return Tensor(x.data, requires_grad=True, dtype=x.dtype), True
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        return Tensor(x.data, requires_grad=True, dtype=dtype), True
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(float(x)), True
-    if isinstance(x, (np.ndarray, list, tuple)):
-        arr = np.asarray(x)
-        dtype = arr.dtype if arr.dtype.kind == "f" else np.float64
-        return Tensor(arr, requires_grad=True, dtype=dtype), True
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        return Tensor(x, requires_grad=True, dtype=dtype), True
+    held = f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray) else f"a {type(x).__name__}"
     raise TypeError(
-        f"argument {position} is a {type(x).__name__}; differentiate with respect to "
-        "numbers, arrays, Values or Tensors"
+        f"{what}: argument {position} holds {held}; differentiate with respect to numbers, "
+        "float or integer arrays, Values or Tensors (or tuples, lists and dicts of them)"
     )
 
 
-def _scalar_output(out: Any, what: str) -> Node:
-    if isinstance(out, Value):
-        return out
-    if isinstance(out, Tensor):
-        if out.data.size != 1:
-            raise ValueError(
-                f"{what}: the function must return a scalar, got a Tensor of shape {out.shape} "
-                "(use jacobian for vector outputs, or reduce it, e.g. .sum())"
-            )
-        return out
-    raise TypeError(
-        f"{what}: the function must return a Value or a one-element Tensor, "
-        f"got {type(out).__name__}"
+class _Inputs:
+    """f's arguments, those named by argnums replaced by leaves to differentiate."""
+
+    def __init__(self, args: tuple[Any, ...], argnums: Argnums, what: str) -> None:
+        self.argnums = argnums
+        self.what = what
+        self.positions = _positions(argnums, len(args), what)
+        self.args = list(args)
+        self.originals: list[Any] = []  # the caller's value of each leaf
+        self.leaves: list[Node] = []
+        self.plain = True
+        for i in self.positions:
+            items = _tree_leaves(args[i])
+            nodes = []
+            for item in items:
+                leaf, was_plain = _as_leaf(item, i, what)
+                nodes.append(leaf)
+                self.plain = self.plain and was_plain
+            self.originals += items
+            self.leaves += nodes
+            self.args[i] = _rebuild(args[i], iter(nodes))
+
+    def call(self, f: Callable[..., Any]) -> Any:
+        """f at the leaves, recording, with the leaves visible to nested transforms."""
+        _ACTIVE.append(tuple(self.leaves))
+        try:
+            with enable_grad():
+                return f(*self.args)
+        finally:
+            _ACTIVE.pop()
+
+    def recording(self, outputs: list[Any]) -> bool:
+        """Whether the backward pass must be recorded: some input is a node, or an
+        output depends on a variable of an enclosing transform."""
+        if not self.plain:
+            return True
+        if not _ACTIVE:
+            return False
+        outer = {id(leaf) for group in _ACTIVE for leaf in group}
+        return any(
+            id(node) in outer for out in outputs if isinstance(out, Node) for node in toposort(out)
+        )
+
+    def arrange(self, per_leaf: list[Any]) -> Any:
+        """One result per leaf, regrouped like the differentiated arguments."""
+        items = iter(per_leaf)
+        grouped = tuple(_rebuild(self.args[i], items) for i in self.positions)
+        return grouped if isinstance(self.argnums, tuple) else grouped[0]
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+def _zeros_like(leaf: Node, shape: tuple[int, ...] = ()) -> Any:
+    """A constant zero node: ``shape`` (an output's shape) followed by the leaf's shape."""
+    if isinstance(leaf, Value) and not shape:
+        return Value(0.0)
+    data = np.asarray(leaf.data)  # type: ignore[attr-defined]
+    return Tensor(
+        np.zeros(shape + data.shape, dtype=data.dtype if data.dtype.kind == "f" else None)
     )
 
 
-def _seed(out: Node, create_graph: bool) -> Any:
-    if isinstance(out, Value):
-        return Value(1.0) if create_graph else 1.0
-    ones = np.ones(out.data.shape, dtype=out.data.dtype)  # type: ignore[attr-defined]
-    return Tensor(ones, dtype=ones.dtype) if create_graph else ones
-
-
-def _plain(g: Any, leaf: Node) -> Any:
-    """A gradient as the caller's kind of value (None: the output does not depend on it)."""
-    data = leaf.data  # type: ignore[attr-defined]
+def _as_node(g: Any, leaf: Node) -> Any:
+    """A recorded gradient as a node (a constant one when the output ignored the leaf)."""
     if g is None:
-        return 0.0 if isinstance(data, float) else np.zeros_like(data)
+        return _zeros_like(leaf)
+    if isinstance(g, Node):
+        return g
+    return Value(float(g)) if isinstance(leaf, Value) else Tensor(g)
+
+
+def _like(array: Any, original: Any) -> Any:
+    """An array result as the caller's kind of value: a float for a number's scalar
+    result, a constant Tensor for a Tensor, else an ndarray."""
+    if isinstance(original, Tensor):
+        return Tensor(array)
+    if isinstance(original, numbers.Real) and np.ndim(array) == 0:
+        return float(array)
+    return np.asarray(array)
+
+
+def _plain_gradient(g: Any, leaf: Node, original: Any) -> Any:
+    data = np.asarray(leaf.data)  # type: ignore[attr-defined]
+    if g is None:
+        return _like(np.zeros_like(data), original)
     if isinstance(g, Node):
         g = g.data  # type: ignore[attr-defined]
-    return float(g) if isinstance(data, float) else np.array(g, dtype=data.dtype)
+    return _like(np.array(g, dtype=data.dtype).reshape(data.shape), original)
 
 
-def _zero_node(leaf: Node) -> Any:
-    if isinstance(leaf, Value):
-        return Value(0.0)
-    return Tensor(np.zeros_like(leaf.data), dtype=leaf.data.dtype)  # type: ignore[attr-defined]
+def _plain_value(out: Any) -> float:
+    if isinstance(out, Node):
+        return float(np.asarray(out.data).reshape(-1)[0])  # type: ignore[attr-defined]
+    return float(out)
+
+
+def _seed(out: Node, create_graph: bool, index: int | None = None) -> Any:
+    """d(out)/d(out): ones, or a one-hot array picking out element ``index``."""
+    if isinstance(out, Value):
+        return Value(1.0) if create_graph else 1.0
+    data = out.data  # type: ignore[attr-defined]
+    if index is None:
+        seed = np.ones(data.shape, dtype=data.dtype)
+    else:
+        seed = np.zeros(data.shape, dtype=data.dtype)
+        seed.reshape(-1)[index] = 1
+    return Tensor(seed) if create_graph else seed
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _scalar_output(result: Any, what: str) -> Any:
+    """f's result checked to be one scalar: a Value, a one-element Tensor or a number."""
+    if isinstance(result, Value) or _is_number(result):
+        return result
+    if isinstance(result, Tensor):
+        if result.data.size != 1:
+            raise ValueError(
+                f"{what}: the function must return a scalar, got a Tensor of shape "
+                f"{result.shape} (use jacobian for vector outputs, or reduce it, e.g. .sum())"
+            )
+        return result
+    hint = ""
+    if isinstance(result, tuple) and len(result) == 2:
+        hint = " (to return auxiliary data as well, use value_and_grad(f, has_aux=True))"
+    raise TypeError(
+        f"{what}: the function must return a Value, a one-element Tensor or a number, "
+        f"got {type(result).__name__}{hint}"
+    )
+
+
+# --- the transforms ----------------------------------------------------------------------
 
 
 def _differentiate(
-    f: Callable[..., Any], argnums: Any, has_aux: bool, what: str, args: tuple[Any, ...]
+    f: Callable[..., Any], argnums: Argnums, has_aux: bool, what: str, args: tuple[Any, ...]
 ) -> tuple[Any, Any, Any]:
-    """(value, gradients, aux) of f at args with respect to the arguments in argnums."""
-    nums = _argnums(argnums, len(args))
-    call = list(args)
-    leaves, plain = [], []
-    for i in nums:
-        leaf, was_plain = _as_leaf(args[i], i)
-        call[i] = leaf
-        leaves.append(leaf)
-        plain.append(was_plain)
-    with enable_grad():
-        result = f(*call)
+    """(value, gradients, aux) of scalar f at args with respect to the arguments in argnums."""
+    inputs = _Inputs(args, argnums, what)
+    result = inputs.call(f)
     aux = None
     if has_aux:
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise TypeError(f"{what} with has_aux=True needs f to return (output, aux)")
+            raise TypeError(
+                f"{what} with has_aux=True needs f to return a pair (output, aux), "
+                f"got {type(result).__name__}"
+            )
         result, aux = result
     out = _scalar_output(result, what)
-    # Inputs that are nodes may belong to an outer transform: record this pass too.
-    create_graph = not all(plain)
-    grads = backpropagate(out, _seed(out, create_graph), create_graph, inputs=tuple(leaves))
-    assert grads is not None
-    shaped = []
-    for g, leaf, was_plain in zip(grads, leaves, plain, strict=True):
-        if was_plain:
-            shaped.append(_plain(g, leaf))
-        else:
-            shaped.append(_zero_node(leaf) if g is None else g)
-    value: Any = out
-    if all(plain):
-        data = out.data  # type: ignore[attr-defined]
-        value = float(data) if isinstance(out, Value) else np.asarray(data).reshape(()).item()
-    gradient = shaped[0] if not isinstance(argnums, tuple) else tuple(shaped)
-    return value, gradient, aux
+    recording = inputs.recording([out])
+    leaves = inputs.leaves
+    if isinstance(out, Node):
+        grads = backpropagate(out, _seed(out, recording), recording, inputs=tuple(leaves))
+        assert grads is not None
+    else:  # a constant: every gradient is zero
+        grads = [None] * len(leaves)
+    value: Any
+    if recording:
+        value = out if isinstance(out, Node) else Value(float(out))
+        shaped = [_as_node(g, leaf) for g, leaf in zip(grads, leaves, strict=True)]
+    else:
+        value = _plain_value(out)
+        shaped = [
+            _plain_gradient(g, leaf, original)
+            for g, leaf, original in zip(grads, leaves, inputs.originals, strict=True)
+        ]
+    return value, inputs.arrange(shaped), aux
 
 
-def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """The gradient of a scalar function, as a function.
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The gradient of a scalar function, as a function of the same arguments.
 
+    ``argnums`` picks the argument (an int) or arguments (a tuple: a tuple of gradients
+    comes back) to differentiate. f must return a Value, a one-element Tensor or a
+    number (a constant: zero gradient).
+
+    >>> import numpy as np
     >>> df = grad(lambda x: x * x * x)
     >>> df(2.0)
     12.0
-    >>> grad(grad(lambda x: x * x * x))(2.0)  # composes: the second derivative
+    >>> grad(grad(lambda x: x * x * x))(2.0)  # composes: the second derivative, 6x
     12.0
+    >>> grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
+    array([2., 4.])
+    >>> grad(lambda p: p["w"] * p["b"])({"w": 2.0, "b": 5.0})
+    {'w': 5.0, 'b': 2.0}
     """
+    _check_argnums(argnums, "grad")
 
     def gradient(*args: Any) -> Any:
         return _differentiate(f, argnums, False, "grad", args)[1]
@@ -146,14 +304,21 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
 
 
 def value_and_grad(
-    f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False
+    f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """``f``'s value and gradient in one pass; with ``has_aux`` f returns ``(out, aux)``
-    and the result is ``((value, aux), gradient)``.
+    """f's value and gradient from one forward and one backward pass.
+
+    With ``has_aux`` f returns a pair ``(output, aux)``; aux is passed through
+    untouched and the result is ``((value, aux), gradient)``.
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
+    >>> value_and_grad(lambda x: (x * x, "square"), has_aux=True)(3.0)
+    ((9.0, 'square'), 6.0)
     """
+    _check_argnums(argnums, "value_and_grad")
+    if not isinstance(has_aux, bool):
+        raise TypeError(f"value_and_grad: has_aux must be True or False, got {has_aux!r}")
 
     def both(*args: Any) -> Any:
         value, gradient, aux = _differentiate(f, argnums, has_aux, "value_and_grad", args)
@@ -162,113 +327,148 @@ def value_and_grad(
     return both
 
 
-def _outputs(result: Any) -> tuple[list[Node], tuple[int, ...]]:
-    """The output elements to differentiate one by one, and the output's shape."""
-    if isinstance(result, Value):
-        return [result], ()
-    if isinstance(result, Tensor):
-        flat = result.reshape(-1)
-        return [flat[i] for i in range(result.data.size)], result.shape
-    if isinstance(result, Sequence) and all(isinstance(r, Value) for r in result):
-        return list(result), (len(result),)
-    raise TypeError(
-        f"jacobian: the function must return a Value, a Tensor or a list of Values, "
-        f"got {type(result).__name__}"
-    )
+def _jacobian_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
+    """d(out)/d(leaf) for every leaf, each shaped ``out.shape + leaf.shape``."""
+    leaves = tuple(inputs.leaves)
+    if isinstance(out, Value) or _is_number(out):
+        out_shape: tuple[int, ...] = ()
+    elif isinstance(out, Tensor):
+        out_shape = out.shape
+    else:
+        raise TypeError(
+            f"jacobian: the function must return Values, Tensors or numbers (or tuples, "
+            f"lists and dicts of them), got {type(out).__name__}"
+        )
+    n_out = int(np.prod(out_shape, dtype=int))
+    if isinstance(out, Node):
+        # One backward pass per output element, each seeded with a one-hot cotangent.
+        rows = []
+        for k in range(n_out):
+            seed = _seed(out, recording, None if isinstance(out, Value) else k)
+            rows.append(backpropagate(out, seed, recording, inputs=leaves))
+    else:
+        rows = [[None] * len(leaves)]
+    blocks = []
+    for j, (leaf, original) in enumerate(zip(leaves, inputs.originals, strict=True)):
+        column = [row[j] for row in rows]  # type: ignore[index]
+        in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
+        if recording:
+            if not out_shape:
+                blocks.append(_as_node(column[0], leaf))
+            elif isinstance(leaf, Value):  # a Tensor output never depends on a Value
+                blocks.append(_zeros_like(leaf, out_shape))
+            else:
+                parts = [_as_node(g, leaf) for g in column]
+                blocks.append(stack(parts).reshape(out_shape + in_shape))
+            continue
+        dtype = np.asarray(leaf.data).dtype  # type: ignore[attr-defined]
+        matrix = np.zeros((n_out, int(np.prod(in_shape, dtype=int))), dtype=dtype)
+        for r, g in enumerate(column):
+            if g is not None:
+                matrix[r] = np.asarray(getattr(g, "data", g)).reshape(-1)
+        blocks.append(_like(matrix.reshape(out_shape + in_shape), original))
+    return blocks
 
 
-def jacobian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """The Jacobian: d output[i] / d input[j], shaped ``output.shape + input.shape``.
 
-    One backward pass per output element. Results are numpy arrays (floats for a
-    scalar output and a scalar input); with ``argnums`` a tuple, one per argument.
+    One backward pass per output element. f may return a Value, a Tensor, a number or
+    a tuple, list or dict of them; the result has that structure, and in it, for
+    ``argnums`` a tuple, one block per argument (as JAX does).
 
     >>> import numpy as np
-    >>> from autodiff import Tensor
     >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> jacobian(lambda a, b: [a * b, a + b], argnums=(0, 1))(2.0, 3.0)
+    [(3.0, 2.0), (1.0, 1.0)]
     """
+    _check_argnums(argnums, "jacobian")
 
     def jac(*args: Any) -> Any:
-        nums = _argnums(argnums, len(args))
-        call = list(args)
-        leaves = []
-        for i in nums:
-            x = args[i]
-            data = x.data if isinstance(x, Node) else x  # type: ignore[attr-defined]
-            leaf, _ = _as_leaf(data if isinstance(x, Node) else x, i)
-            call[i] = leaf
-            leaves.append(leaf)
-        with enable_grad():
-            result = f(*call)
-        rows, out_shape = _outputs(result)
-        blocks = []
-        for leaf in leaves:
-            in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
-            matrix = np.zeros((len(rows), int(np.prod(in_shape, dtype=int))))
-            for r, element in enumerate(rows):
-                (g,) = backpropagate(element, _seed(element, False), inputs=(leaf,))  # type: ignore[misc]
-                if g is not None:
-                    matrix[r] = np.asarray(getattr(g, "data", g), dtype=np.float64).reshape(-1)
-            block = matrix.reshape(out_shape + in_shape)
-            blocks.append(float(block) if block.ndim == 0 else block)
-        return blocks[0] if not isinstance(argnums, tuple) else tuple(blocks)
+        inputs = _Inputs(args, argnums, "jacobian")
+        result = inputs.call(f)
+        outputs = _tree_leaves(result)
+        recording = inputs.recording(outputs)
+        per_output = [inputs.arrange(_jacobian_blocks(out, inputs, recording)) for out in outputs]
+        return _rebuild(result, iter(per_output))
 
     return jac
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """The matrix of second derivatives of a scalar function: ``jacobian(grad(f))``.
 
+    Shaped ``input.shape + input.shape``; with ``argnums`` a tuple, a tuple of tuples
+    of blocks ``H[i][j] = d²f / dx_i dx_j``.
+
     >>> import numpy as np
-    >>> A = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> from autodiff import Tensor
+    >>> A = Tensor([[1.0, 2.0], [0.0, 3.0]])
     >>> hessian(lambda x: x @ (A @ x))(np.array([1.0, -1.0]))  # xᵀAx: A + Aᵀ
     array([[2., 2.],
            [2., 6.]])
+    >>> hessian(lambda x, y: x * x * y, argnums=(0, 1))(3.0, 2.0)
+    ((4.0, 6.0), (6.0, 0.0))
     """
-    if isinstance(argnums, tuple):
-        raise TypeError("hessian takes one argnums (an int)")
-    return jacobian(_node_grad(f, argnums), argnums)
+    _check_argnums(argnums, "hessian")
+
+    def gradient(*args: Any) -> Any:
+        return _differentiate(f, argnums, False, "hessian", args)[1]
+
+    return jacobian(gradient, argnums)
 
 
-def _node_grad(f: Callable[..., Any], argnums: int) -> Callable[..., Any]:
-    """grad(f) that keeps its result a node, so that it can be differentiated again."""
+def _inner_product(g: Any, v: Any, what: str) -> Any:
+    """⟨g, v⟩ for a gradient node g and a tangent v of the same shape."""
+    v_data = v.data if isinstance(v, Node) else v  # type: ignore[attr-defined]
+    g_shape, v_shape = np.shape(g.data), np.shape(v_data)
+    if g_shape != v_shape:
+        raise ValueError(f"{what}: v has shape {v_shape} where x has shape {g_shape}")
+    if isinstance(g, Value):
+        return g * (v if isinstance(v, Value) else float(v_data))
+    return (g * v).sum()
 
-    def g(*args: Any) -> Any:
-        return _differentiate(f, argnums, False, "grad", args)[1]
 
-    return g
-
-
-def hvp(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """Hessian-vector product ``(x, v) -> H(x) · v`` without forming the Hessian.
 
-    Two backward passes: the gradient with ``create_graph``, then the gradient of
-    ⟨∇f(x), v⟩ — about the cost of two gradients, whatever the size of x.
+    The returned function takes f's arguments followed by the tangent ``v``, shaped like
+    the argument (a tuple of tangents for ``argnums`` a tuple). It is the gradient of
+    ⟨∇f(x), v⟩: one backward pass with ``create_graph``, one through it, so it costs
+    about two gradients whatever the size of x.
 
     >>> import numpy as np
     >>> hvp(lambda x: (x * x * x).sum())(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     array([6., 0.])
+    >>> hvp(lambda a, x: a * x * x, argnums=1)(3.0, 5.0, 2.0)  # d²/dx² = 2a, times v
+    12.0
     """
+    _check_argnums(argnums, "hvp")
 
-    def product(x: Any, v: Any, *rest: Any) -> Any:
-        if isinstance(argnums, tuple) or argnums != 0:
-            raise ValueError("hvp differentiates the first argument: argnums must be 0")
-        leaf, _ = _as_leaf(x.data if isinstance(x, Node) else x, 0)  # type: ignore[attr-defined]
-        with enable_grad():
-            out = _scalar_output(f(leaf, *rest), "hvp")
-            (g,) = backpropagate(out, _seed(out, True), True, inputs=(leaf,))  # type: ignore[misc]
-            if g is None:
-                return _plain(None, leaf)
-            vv = np.asarray(v.data if isinstance(v, Node) else v)  # type: ignore[attr-defined]
-            if np.shape(vv) != np.shape(leaf.data):  # type: ignore[attr-defined]
-                raise ValueError(
-                    f"hvp: v has shape {np.shape(vv)}, x has {np.shape(leaf.data)}"  # type: ignore[attr-defined]
-                )
-            inner = g * float(vv) if isinstance(g, Value) else (g * vv).sum()
-        (h,) = backpropagate(inner, _seed(inner, False), inputs=(leaf,))  # type: ignore[misc]
-        return _plain(h, leaf)
+    def product(*args: Any) -> Any:
+        if len(args) < 2:
+            raise TypeError("hvp: call the product as hvp(f)(*args, v): f's arguments, then v")
+        *xs, v = args
+        tangents = v if isinstance(argnums, tuple) else (v,)
+        if isinstance(argnums, tuple) and not (isinstance(v, tuple) and len(v) == len(argnums)):
+            raise TypeError(f"hvp: with argnums={argnums!r}, v must be a tuple of {len(argnums)}")
+
+        def directional(*ys: Any) -> Any:
+            # The inner gradient sees nodes (the leaves made below), so it is recorded.
+            g = _differentiate(f, argnums, False, "hvp", tuple(ys))[1]
+            gs = g if isinstance(argnums, tuple) else (g,)
+            total: Any = 0.0
+            for gi, vi in zip(gs, tangents, strict=True):
+                flat_g, flat_v = _tree_leaves(gi), _tree_leaves(vi)
+                if len(flat_g) != len(flat_v):
+                    raise ValueError(f"hvp: v has {len(flat_v)} parts where x has {len(flat_g)}")
+                for a, b in zip(flat_g, flat_v, strict=True):
+                    total = total + _inner_product(a, b, "hvp")
+            return total
+
+        return _differentiate(directional, argnums, False, "hvp", tuple(xs))[1]
 
     return product
 
