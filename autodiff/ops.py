@@ -256,13 +256,25 @@ def _plain(x: Any) -> Any:
 
 
 def _vjp_pow_a(g: Any, out: Any, a: Any, b: Any) -> Any:
-    # d/da a**b = b a**(b-1); taken as 0 where b == 0 (as PyTorch), not 0 * inf.
-    exponent = _plain(b)
-    if isinstance(exponent, float):
-        return g * 0.0 if exponent == 0 else g * b * power(a, b - 1)
-    ga = g * b * power(a, b - 1)
-    nonzero = np.asarray(exponent) != 0
-    return ga if nonzero.all() else ga * nonzero
+    # b·a**(b-1), taken as 0 where b == 0 (as PyTorch) rather than 0·a**-1, which is
+    # nan for a == 0 or a tiny a. When b is itself a recorded node (create_graph), the
+    # formula must stay whole to keep its derivative in b: then only the 0·inf points
+    # (a == 0 and b == 0) are masked.
+    base, exponent = _plain(a), _plain(b)
+    if not isinstance(b, Node):
+        if isinstance(exponent, float):
+            return g * 0.0 if exponent == 0 else g * b * power(a, b - 1)
+        zero = np.asarray(exponent) == 0
+        if not zero.any():
+            return g * b * power(a, b - 1)
+        return g * b * power(a + zero, b - 1)  # b == 0 there: a finite 0 · 1
+    node: Any = b  # a recorded exponent: the formula is built from it, not from data
+    if isinstance(base, float):
+        return g * 0.0 if base == 0 and exponent == 0 else g * node * power(a, node - 1)
+    undefined = (np.asarray(exponent) == 0) & (np.asarray(base) == 0)
+    if not undefined.any():
+        return g * node * power(a, node - 1)
+    return g * node * power(a + undefined, node - 1)
 
 
 def _vjp_pow_b(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -270,9 +282,8 @@ def _vjp_pow_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     base = _plain(a)
     if isinstance(base, float):
         return g * 0.0 if base == 0 else g * out * log(a)
-    gb = g * out * log(a)
-    nonzero = np.asarray(base) != 0
-    return gb if nonzero.all() else gb * nonzero
+    zero = np.asarray(base) == 0
+    return g * out * log(a + zero) if zero.any() else g * out * log(a)  # log 1 = 0 there
 
 
 def _binary(name: str, vjp_a: Any, vjp_b: Any, scalar: Any, array: Any) -> Op:

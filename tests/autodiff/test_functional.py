@@ -383,20 +383,11 @@ def assert_second_derivatives(f, xs):
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
 
 
-def away_from_the_pow_bug(name, xs):
-    """``a ** b`` with b exactly 0 has a known wrong mixed derivative (the xfail tests
-    below): move such exponents to 0.5 so the rest of pow is still checked."""
-    if name != "pow":
-        return list(xs)
-    a, b = xs
-    return [a, (0.5 if b == 0 else b) if isinstance(b, float) else np.where(b == 0, 0.5, b)]
-
-
 @pytest.mark.parametrize("name", op_case_ids())
 @given(data=st.data())
 def test_every_op_has_the_right_second_derivative_on_values(name, data):
     case = OP_CASES[name]
-    xs = away_from_the_pow_bug(name, data.draw(case.floats(), label="inputs"))
+    xs = data.draw(case.floats(), label="inputs")
     weight = data.draw(finite_floats(-2, 2), label="weight")
     # float inputs become Values: hessian runs the op's vjp on Values with recording on
     assert_second_derivatives(lambda *vs: case.fn(*vs) * weight, xs)
@@ -406,19 +397,11 @@ def test_every_op_has_the_right_second_derivative_on_values(name, data):
 @given(data=st.data())
 def test_every_op_has_the_right_second_derivative_on_tensors(name, data):
     case = OP_CASES[name]
-    xs = away_from_the_pow_bug(name, data.draw(case.arrays((2, 3)), label="inputs"))
+    xs = data.draw(case.arrays((2, 3)), label="inputs")
     w = data.draw(arrays((2, 3), -2, 2), label="weights")
     assert_second_derivatives(lambda *ts: (case.fn(*ts) * w).sum(), xs)
 
 
-POW_BUG = (
-    "ops._vjp_pow_a returns a constant (g * 0.0, or a product with a 0/1 mask) where the "
-    "exponent is 0, cutting the gradient's dependence on the exponent; fix proposed in the "
-    "report (mask only where base and exponent are both 0)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=POW_BUG)
 @pytest.mark.parametrize("kind", ["Value", "Tensor"])
 def test_mixed_second_derivative_of_pow_at_a_zero_exponent(kind):
     # d²(a ** b)/da db = a ** (b - 1) (1 + b log a): 1/2 at a = 2, b = 0, both ways round
@@ -431,8 +414,6 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent(kind):
     assert h_ab == pytest.approx(0.5)
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # 0 ** -1 and nan, until fixed
-@pytest.mark.xfail(strict=True, reason="ops pow vjps on arrays: nan * 0 stays nan; see report")
 def test_gradient_of_zero_to_the_zero_on_tensors_is_zero_as_on_values():
     # 0 ** 0 = 1; its gradients are taken as 0 (as PyTorch), and Values already do so
     assert grad(lambda a, b: a**b, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
