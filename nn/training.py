@@ -313,8 +313,9 @@ def fit(
 
     Each epoch shuffles the data (``seed``: an int, a Generator, or None for nn's
     default generator), runs one forward/backward/update per batch, then evaluates on
-    ``val`` if given. ``progress=True`` shows a tqdm bar when stdout is a terminal
-    ("always" forces it, False hides it). Ctrl-C stops after the current batch.
+    ``val`` if given (in batches of ``max(batch_size, 1024)`` rows, no graph kept).
+    ``progress=True`` shows a tqdm bar when stdout is a terminal ("always" forces it,
+    False hides it). Ctrl-C stops after the current batch.
 
     >>> import numpy as np, nn
     >>> X = np.random.default_rng(0).normal(size=(64, 2)); y = (X[:, 0] > 0).astype(int)
@@ -337,6 +338,7 @@ def fit(
     state = TrainingState(model, optimizer, history)
     dtype = _dtype_of(model)
     show = _progress_wanted(progress)
+    eval_batch = max(batch_size, 1024)
     for cb in callbacks:
         cb.on_train_begin(state)
     with _Interrupt() as interrupt:
@@ -376,7 +378,9 @@ def fit(
                     for name, f in named:
                         logs[name] = float(f(p, t))
                 if val is not None:
-                    scores = evaluate(model, loss_fn, val[0], val[1], metrics, batch_size)
+                    # No graph is kept, so batches can be larger than in training: fewer
+                    # Python round trips per validation pass.
+                    scores = evaluate(model, loss_fn, val[0], val[1], metrics, eval_batch)
                     logs.update({f"val_{k}": v for k, v in scores.items()})
                 if bar is not None:
                     bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
