@@ -280,7 +280,8 @@ def backpropagate(
                 if acc is None or (acc.__class__ is float and acc == 0.0):
                     node.grad = g  # type: ignore[attr-defined]
                 else:
-                    node.grad = acc + g  # type: ignore[attr-defined]
+                    total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
+                    node.grad = total if fit is None else fit(total)  # type: ignore[attr-defined]
             elif node in wanted:
                 wanted[node] = g
             op = node._op  # type: ignore[attr-defined]

@@ -196,6 +196,9 @@ def power(a: Any, b: Any) -> Any:
 
 def div(a: Any, b: Any) -> Any:
     """a / b on floats, arrays or nodes; a float divided by zero gives inf or nan (IEEE)."""
+    if a.__class__ is np.ndarray or b.__class__ is np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan are the answer
+            return a / b
     try:
         return a / b
     except ZeroDivisionError:
@@ -232,6 +235,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
         kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         if kept:
             g = np.add.reduce(g, kept, None, None, True)  # type: ignore[call-overload]
+        if g.__class__ is not np.ndarray:  # reducing every axis gives a numpy scalar
+            g = np.asarray(g)
         return g if g.shape == shape else g.reshape(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
@@ -318,7 +323,8 @@ LEAKY_RELU = register(
         "leaky_relu",
         PARAM,
         # comparisons times g, so floats, arrays (dtype kept) and nodes all work
-        lambda g, out, a, slope: g * slope * (a < 0) + g * (a >= 0),
+        # (at 0 the slope, as PyTorch: leaky_relu(x, 0) then matches relu's 0)
+        lambda g, out, a, slope: g * slope * (a <= 0) + g * (a > 0),
         _leaky_relu,
         _np_leaky_relu,
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import MODE, NARY, Node, backpropagate, check_forward
+from .engine import MODE, NARY, UNARY, Node, backpropagate, check_forward
 from .ops import Op
 
 _new = object.__new__
@@ -36,7 +36,12 @@ def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
         raise TypeError(f"{what}: {dtype!r} is not a dtype") from err
     if kind not in "fiub":
         raise TypeError(f"{what}: dtype {np.dtype(dtype)} is not a real number type")
-    probe = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    try:
+        probe = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    except ValueError as err:  # numpy's own words for rows of different lengths
+        raise ValueError(
+            f"{what} got a ragged nested sequence (rows of different lengths): {err}"
+        ) from None
     if probe.dtype.kind not in "fiub":
         raise TypeError(
             f"{what} takes real numbers, got an array of {probe.dtype} ({type(data).__name__})"
@@ -47,10 +52,16 @@ def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
 def _operand(x: Any, like: np.ndarray) -> tuple[Any, bool] | None:
     """(constant, False) for a non-Tensor binary operand, or None when it is not one."""
     if isinstance(x, (float, int)) and not isinstance(x, bool):
-        return x, False  # a Python number stays weakly typed: float32 stays float32
-    if isinstance(x, (np.ndarray, np.generic)):
+        # A Python number stays weakly typed: float32 stays float32 (np.float64 is a float
+        # subclass that numpy would treat as strong: made plain).
+        return (x if x.__class__ in (float, int) else x.item()), False
+    if isinstance(x, np.generic):  # a numpy number counts as a Python number (weak type)
+        return (x.item(), False) if x.dtype.kind in "fiub" else None
+    if isinstance(x, np.ndarray):
         if x.dtype.kind not in "fiub":
             return None
+        if x.dtype.kind != "f" and like.dtype.kind == "f":
+            return x.astype(like.dtype), False  # integers have no precision to keep
         return x, False
     if isinstance(x, (list, tuple, bool)):
         return np.asarray(x, dtype=like.dtype if like.dtype.kind == "f" else None), False
@@ -67,7 +78,8 @@ def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
         data = np.asarray(data)
     if not MODE.plain:
         if MODE.anomaly:
-            check_forward(op, data, tuple(a) if op.kind == NARY else (a, b))
+            operands = tuple(a) if op.kind == NARY else (a,) if op.kind == UNARY else (a, b)
+            check_forward(op, data, operands)
         if not MODE.grad_enabled:
             return _leaf(data)
     t = _new(Tensor)
@@ -459,7 +471,9 @@ class Tensor(Node):
         axis = _norm_axis(axis, self.ndim, "var")
         centred = self - self.mean(axis=axis, keepdims=True)
         n = ops._count(self.shape, axis)
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) * (1.0 / max(n - ddof, 1))
+        # As numpy: no data left after ddof divides by 0, giving inf (or nan for 0/0).
+        scale = ops.div(1.0, float(max(n - ddof, 0)))
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) * scale
 
     # --- shapes -----------------------------------------------------------------------
 
