@@ -54,7 +54,7 @@ def _operand(x: Any, like: np.ndarray) -> tuple[Any, bool] | None:
     if isinstance(x, (float, int)) and not isinstance(x, bool):
         # A Python number stays weakly typed: float32 stays float32 (np.float64 is a float
         # subclass that numpy would treat as strong: made plain).
-        return (x if x.__class__ in (float, int) else x.item()), False
+        return (float(x) if isinstance(x, float) else int(x)), False
     if isinstance(x, np.generic):  # a numpy number counts as a Python number (weak type)
         return (x.item(), False) if x.dtype.kind in "fiub" else None
     if isinstance(x, np.ndarray):
