@@ -510,25 +510,61 @@ LOG_SOFTMAX = register(
 )
 
 
-def _softmax_cross_entropy(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    # Fused log_softmax + pick: one op instead of four on the hottest path of training,
-    # and log-sum-exp after the max shift, so logits of 1e4 stay finite.
+class Labels:
+    """The parameter of ``softmax_cross_entropy``: integer labels, the reduction, and
+    the softmax its forward computed, saved for the vjp (as PyTorch saves tensors for
+    backward): the gradient is softmax − onehot, so backward needs no second ``exp``.
+    """
+
+    __slots__ = ("labels", "reduction", "probs")
+
+    def __init__(self, labels: np.ndarray, reduction: str) -> None:
+        self.labels = labels
+        self.reduction = reduction  # "none", "mean" or "sum"
+        self.probs: np.ndarray | None = None
+
+
+def _softmax_cross_entropy(x: np.ndarray, param: Labels) -> np.ndarray:
+    # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
+    # path of training, and log-sum-exp after the max shift, so logits of 1e4 stay finite.
     rows = x.reshape(-1, x.shape[-1])
     shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
-    lse = np.log(np.add.reduce(np.exp(shifted), 1))
-    picked = shifted[np.arange(len(rows)), labels.reshape(-1)]
-    return (lse - picked).reshape(labels.shape)  # type: ignore[no-any-return]
+    e = np.exp(shifted)
+    total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+    labels = param.labels.reshape(-1)
+    losses = np.log(total[:, 0]) - shifted[np.arange(len(rows)), labels]
+    e /= total
+    param.probs = e
+    if param.reduction == "none":
+        return losses.reshape(param.labels.shape)  # type: ignore[no-any-return]
+    total_loss = np.add.reduce(losses)
+    if param.reduction == "mean":  # an empty batch's mean is 0, as Tensor.mean's
+        total_loss = total_loss * (1.0 / max(len(losses), 1))
+    return np.asarray(total_loss)
 
 
-def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, labels: np.ndarray) -> Any:
+def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
     # d/dz of −log softmax(z)[y] = softmax(z) − onehot(y), per row, times that row's g.
+    labels, reduction = param.labels, param.reduction
+    n = max(labels.size, 1)
     if isinstance(x, Node):  # create_graph: the same formula, recorded
         onehot = np.zeros(x.shape, dtype=x.dtype)  # type: ignore[attr-defined]
         np.put_along_axis(onehot, labels[..., None], 1, -1)
-        return g[..., None] * (x.softmax(axis=-1) - onehot)  # type: ignore[attr-defined]
-    grad = _softmax(x, -1).reshape(-1, x.shape[-1])
-    grad[np.arange(len(grad)), labels.reshape(-1)] -= 1
-    grad *= np.reshape(g, (-1, 1))
+        if reduction == "none":
+            g = g[..., None]
+        elif reduction == "mean":
+            g = g * (1.0 / n)
+        return g * (x.softmax(axis=-1) - onehot)  # type: ignore[attr-defined]
+    probs = param.probs
+    if probs is None:  # a node rebuilt around an existing parameter: recompute
+        probs = _softmax(x, -1).reshape(-1, x.shape[-1])
+    if reduction == "none":
+        grad = probs * np.reshape(g, (-1, 1))
+        grad[np.arange(len(grad)), labels.reshape(-1)] -= np.reshape(g, -1)
+    else:
+        scale = g * (1.0 / n) if reduction == "mean" else g
+        grad = probs * scale
+        grad[np.arange(len(grad)), labels.reshape(-1)] -= scale
     return grad.reshape(x.shape)
 
 

@@ -148,7 +148,10 @@ def _scores(x: Tensor, fn: str) -> int:
 
 def _class_labels(target: Any, x_shape: tuple[int, ...], fn: str, rows_ok: bool = False) -> Any:
     """Integer class labels of shape ``x_shape[:-1]``, checked against C = x_shape[-1]."""
-    y = _array(target, fn, "target")
+    if target.__class__ is np.ndarray and target.dtype.kind in "iu":
+        y = target  # the training loop's case: no conversion, no float checks
+    else:
+        y = _array(target, fn, "target")
     want = x_shape[:-1]
     if y.shape != want:
         also = f" (class labels) or {x_shape} (probability rows)" if rows_ok else " (class labels)"
@@ -164,11 +167,10 @@ def _class_labels(target: Any, x_shape: tuple[int, ...], fn: str, rows_ok: bool 
             raise ValueError(
                 f"{fn}: target must hold integer class labels, got {y[at].item()!r} at index {at}"
             )
-    labels = y.astype(np.int64)
+    labels = y.astype(np.int64, copy=False)
     n_classes = x_shape[-1]
-    out = (labels < 0) | (labels >= n_classes)
-    if out.any():
-        at = tuple(int(i) for i in np.argwhere(out)[0])
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        at = tuple(int(i) for i in np.argwhere((labels < 0) | (labels >= n_classes))[0])
         raise ValueError(
             f"{fn}: target label {labels[at]} at index {at} is out of range for "
             f"{n_classes} classes (labels are 0..{n_classes - 1})"
@@ -422,14 +424,23 @@ def cross_entropy(
         return _cross_entropy_values(input, target, reduction, eps)
     x = _as_input(input, fn)
     n_classes = _scores(x, fn)
+    if (
+        weight is None
+        and not eps
+        and target.__class__ is np.ndarray
+        and target.dtype.kind in "iu"
+        and target.shape == x.data.shape[:-1]
+    ):  # a training loop's batch of labels: the fused op checks their range itself
+        return softmax_cross_entropy(x, target, reduction)
     w = _class_weight(weight, n_classes, x, fn)
-    if w is None and not eps and _shape_of(target) != x.shape:
+    target_shape = target.shape if target.__class__ is np.ndarray else _shape_of(target)
+    if w is None and not eps and target_shape != x.shape:
         # The common case, class labels: one fused op (autodiff.softmax_cross_entropy).
-        labels = _class_labels(target, x.shape, fn, rows_ok=True).astype(np.int64, copy=False)
-        return _reduce(softmax_cross_entropy(x, labels), reduction)
+        labels = _class_labels(target, x.shape, fn, rows_ok=True)
+        return softmax_cross_entropy(x, labels, reduction)
     logp = x.log_softmax(axis=-1)
     rows = 1 if x.ndim == 1 else x.shape[0]
-    if _shape_of(target) == x.shape:  # probability rows
+    if target_shape == x.shape:  # probability rows
         t = _as_target(target, x, fn)
         if eps:
             t = t * (1.0 - eps) + eps / n_classes
