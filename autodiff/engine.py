@@ -188,54 +188,90 @@ def toposort(root: Node) -> list[Node]:
     """Every node ``root`` depends on, each before the nodes computed from it.
 
     Iterative depth-first search: no recursion, so graph depth is unlimited.
+
+    >>> from autodiff import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 1
+    >>> [n.label or n.op for n in toposort(y)]
+    ['x', '*', '+']
     """
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[Any] = [root]
-    push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
-    done = _DONE
-    while stack:
-        node = pop()
-        if node is done:
-            emit(pop())
-            continue
-        if node in seen:
-            continue
-        add(node)
-        push(node)
-        push(done)
-        op = node._op  # type: ignore[attr-defined]
-        if op is None:
-            continue
-        kind = op.kind
-        if kind <= PARAM:
-            a = node._a  # type: ignore[attr-defined]
-            if a not in seen:
-                push(a)
-        elif kind == BINARY:
-            b = node._b  # type: ignore[attr-defined]
-            if b not in seen:
-                push(b)
-            a = node._a  # type: ignore[attr-defined]
-            if a not in seen:
-                push(a)
-        elif kind == RPARAM:
-            b = node._b  # type: ignore[attr-defined]
-            if b not in seen:
-                push(b)
-        elif kind == NARY:
-            for x in node._a:  # type: ignore[attr-defined]
-                if isinstance(x, Node) and x not in seen:
-                    push(x)
-        else:
-            raise RuntimeError(
-                "backward through a graph that an earlier backward() freed; "
-                "pass retain_graph=True to that backward to go through it again"
-            )
+    order = _marked_order(root)
+    for node in order:
+        node._g = None  # type: ignore[attr-defined]
     return order
 
 
+# A node's ``_g`` slot is None outside a backward pass. The pass marks each node it
+# reaches with _PENDING (so no visited set is needed), then collects the node's
+# gradient there (so no gradient dict is needed), and sets it back to None when the
+# node is done: slots are much cheaper than hashing every node into a set and a dict,
+# and the backward pass is most of a scalar training step.
+_PENDING = object()
 _DONE = object()  # stack marker: the node under it has all its parents emitted
+
+
+def _marked_order(root: Node) -> list[Node]:
+    """``toposort``, leaving every node of the order marked ``_g = _PENDING``."""
+    order: list[Node] = []
+    stack: list[Any] = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    done, pending = _DONE, _PENDING
+    try:
+        while stack:
+            node = pop()
+            if node is done:
+                emit(pop())
+                continue
+            if node._g is not None:  # type: ignore[attr-defined]
+                continue
+            node._g = pending  # type: ignore[attr-defined]
+            push(node)
+            push(done)
+            op = node._op  # type: ignore[attr-defined]
+            if op is None:
+                continue
+            kind = op.kind
+            if kind <= PARAM:
+                a = node._a  # type: ignore[attr-defined]
+                if a._g is None:
+                    push(a)
+            elif kind == BINARY:
+                b = node._b  # type: ignore[attr-defined]
+                if b._g is None:
+                    push(b)
+                a = node._a  # type: ignore[attr-defined]
+                if a._g is None:
+                    push(a)
+            elif kind == RPARAM:
+                b = node._b  # type: ignore[attr-defined]
+                if b._g is None:
+                    push(b)
+            elif kind == NARY:
+                for x in node._a:  # type: ignore[attr-defined]
+                    if isinstance(x, Node) and x._g is None:  # type: ignore[attr-defined]
+                        push(x)
+            else:
+                raise RuntimeError(
+                    "backward through a graph that an earlier backward() freed; "
+                    "pass retain_graph=True to that backward to go through it again"
+                )
+    except BaseException:
+        _unmark(root)
+        raise
+    return order
+
+
+def _unmark(root: Node) -> None:
+    """Clear the marks an interrupted pass left. Every marked node hangs from ``root``
+    by a path of marked nodes (a node is marked only after the node that uses it), so a
+    walk through marked nodes finds them all."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node._g is None:  # type: ignore[attr-defined]
+            continue
+        node._g = None  # type: ignore[attr-defined]
+        stack.extend(x for x in node._operands() if isinstance(x, Node))
 
 
 def backpropagate(
@@ -247,9 +283,9 @@ def backpropagate(
 ) -> list[Any] | None:
     """Accumulate d(root)/d(node) into ``node.grad`` for every node ``root`` depends on.
 
-    ``seed`` is d(root)/d(root). Gradients are summed per node in a dict during the
-    pass and added to ``.grad`` once, so a node used several times gets the sum of
-    its contributions, and running the pass twice accumulates exactly twice.
+    ``seed`` is d(root)/d(root). Each node's contributions are summed during the pass
+    and added to ``.grad`` once, so a node used several times gets the sum of its
+    contributions, and running the pass twice accumulates exactly twice.
 
     With ``create_graph`` the vjps run on the graph nodes themselves with recording
     on, so each gradient is a node whose own backward gives higher derivatives.
@@ -260,18 +296,27 @@ def backpropagate(
 
     With ``free_graph`` every non-leaf node drops its operands afterwards, so the
     intermediate values can be reclaimed while the caller still holds the output.
+
+    A pass keeps its running gradients on the nodes, so two passes must not run
+    through the same nodes at once (a vjp that runs a backward pass over the graph
+    that is being differentiated).
     """
-    order = toposort(root)
-    grads: dict[Node, Any] = {root: seed}
+    order = _marked_order(root)
+    root._g = seed  # type: ignore[attr-defined]
+    pending = _PENDING
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     anomaly = MODE.anomaly
     previous = MODE.grad_enabled
     MODE.grad_enabled = create_graph
     MODE.plain = create_graph and not anomaly
+    i = len(order) - 1
     try:
-        for i in range(len(order) - 1, -1, -1):
+        for i in range(i, -1, -1):  # noqa: B020 (i names the failing node below)
             node = order[i]
-            g = grads.pop(node)
+            g = node._g  # type: ignore[attr-defined]
+            node._g = None  # type: ignore[attr-defined]
+            if g is pending:  # a vjp gave no gradient for it (None: zero)
+                continue
             fit = node._fit_grad
             if fit is not None:
                 g = fit(g)
@@ -291,47 +336,50 @@ def backpropagate(
             kind = op.kind
             if kind <= PARAM:
                 a = node._a  # type: ignore[attr-defined]
-                xa = a if create_graph else a.data
                 if kind == UNARY:
-                    ga = op.vjp(g, out, xa)
+                    ga = op.vjp(g, out, a if create_graph else a.data)
                 else:
-                    ga = op.vjp(g, out, xa, node._b)  # type: ignore[attr-defined]
+                    ga = op.vjp(g, out, a if create_graph else a.data, node._b)  # type: ignore[attr-defined]
                 if anomaly:
                     _check_backward(op, node, a, ga)
-                prev = grads.get(a)
-                grads[a] = ga if prev is None else _sum(a, prev, ga)
+                prev = a._g
+                a._g = ga if prev is pending else _sum(a, prev, ga)
             elif kind == BINARY:
                 a = node._a  # type: ignore[attr-defined]
                 b = node._b  # type: ignore[attr-defined]
                 if create_graph:
-                    xa, xb = a, b
+                    ga = op.vjp(g, out, a, b)
+                    gb = op.vjp_b(g, out, a, b)
                 else:
-                    xa, xb = a.data, b.data
-                ga = op.vjp(g, out, xa, xb)
-                gb = op.vjp_b(g, out, xa, xb)
+                    ga = op.vjp(g, out, a.data, b.data)
+                    gb = op.vjp_b(g, out, a.data, b.data)
                 if anomaly:
                     _check_backward(op, node, a, ga)
                     _check_backward(op, node, b, gb)
-                prev = grads.get(a)
-                grads[a] = ga if prev is None else _sum(a, prev, ga)
-                prev = grads.get(b)
-                grads[b] = gb if prev is None else _sum(b, prev, gb)
+                prev = a._g
+                a._g = ga if prev is pending else _sum(a, prev, ga)
+                prev = b._g
+                b._g = gb if prev is pending else _sum(b, prev, gb)
             elif kind == RPARAM:
                 b = node._b  # type: ignore[attr-defined]
                 gb = op.vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
                 if anomaly:
                     _check_backward(op, node, b, gb)
-                prev = grads.get(b)
-                grads[b] = gb if prev is None else _sum(b, prev, gb)
+                prev = b._g
+                b._g = gb if prev is pending else _sum(b, prev, gb)
             else:
                 xs = node._a  # type: ignore[attr-defined]
                 gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
                 for x, gx in zip(xs, gs, strict=True):
-                    if isinstance(x, Node):
+                    if isinstance(x, Node) and gx is not None:
                         if anomaly:
                             _check_backward(op, node, x, gx)
-                        prev = grads.get(x)
-                        grads[x] = gx if prev is None else _sum(x, prev, gx)
+                        prev = x._g  # type: ignore[attr-defined]
+                        x._g = gx if prev is pending else _sum(x, prev, gx)  # type: ignore[attr-defined]
+    except BaseException:
+        for node in order[: i + 1]:  # the node that failed and those not reached
+            node._g = None  # type: ignore[attr-defined]
+        raise
     finally:
         MODE.grad_enabled = previous
         MODE.update()

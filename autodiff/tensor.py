@@ -90,6 +90,7 @@ def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
     t._op = op
     t._a = a
     t._b = b
+    t._g = None
     return t
 
 
@@ -102,7 +103,7 @@ def _leaf(data: Any) -> Tensor:
     t.grad = None
     t.requires_grad = False
     t.label = ""
-    t._op = t._a = t._b = None
+    t._op = t._a = t._b = t._g = None
     return t
 
 
@@ -190,7 +191,7 @@ class Tensor(Node):
            [-2.,  2.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_a", "_b", "_g")
     __array_priority__ = 1000.0  # ndarray (op) Tensor defers to Tensor's reflected op
 
     data: np.ndarray
@@ -219,6 +220,7 @@ class Tensor(Node):
         self._op: Op | None = None
         self._a: Any = None
         self._b: Any = None
+        self._g: Any = None  # the backward pass's running gradient (engine)
 
     # --- what the tensor is -----------------------------------------------------------
 
@@ -693,13 +695,12 @@ def softmax_cross_entropy(logits: Tensor, labels: Any, reduction: str = "none") 
     if y.dtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integers, got dtype {y.dtype}")
     classes = logits.data.shape[-1]
-    if y.size:
-        if np.minimum.reduce(y, None) < 0 or np.maximum.reduce(y, None) >= classes:
-            at = tuple(int(i) for i in np.argwhere((y < 0) | (y >= classes))[0])
-            raise ValueError(
-                f"{fn}: label {y[at]} at index {at} is out of range for {classes} classes "
-                f"(labels are 0..{classes - 1})"
-            )
+    if y.size and (np.minimum.reduce(y, None) < 0 or np.maximum.reduce(y, None) >= classes):
+        at = tuple(int(i) for i in np.argwhere((y < 0) | (y >= classes))[0])
+        raise ValueError(
+            f"{fn}: label {y[at]} at index {at} is out of range for {classes} classes "
+            f"(labels are 0..{classes - 1})"
+        )
     param = ops.Labels(y, reduction)
     data = ops.SOFTMAX_CROSS_ENTROPY.array(logits.data, param)  # type: ignore[misc]
     return _param_op(ops.SOFTMAX_CROSS_ENTROPY, logits, param, data)

@@ -51,6 +51,7 @@ def _make(op: Op, data: float, a: Any, b: Any) -> Value:
     v._op = op
     v._a = a
     v._b = b
+    v._g = None
     return v
 
 
@@ -80,6 +81,7 @@ def _binop(op: Op, a: Value, b: Any) -> Any:
         v._op = op
         v._a = a
         v._b = b
+        v._g = None
         return v
     c = _const(b)
     if c is None:
@@ -105,7 +107,7 @@ class Value(Node):
     (10.0, 7.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_g")
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
@@ -120,6 +122,7 @@ class Value(Node):
         self._op: Op | None = None
         self._a: Any = None
         self._b: Any = None
+        self._g: Any = None  # the backward pass's running gradient (engine)
 
     # --- what the node is -------------------------------------------------------------
 
@@ -295,6 +298,7 @@ def _apply(op: Op, args: tuple[Any, ...]) -> Value:
     v._op = op
     v._a = operands
     v._b = None
+    v._g = None
     return v
 
 

@@ -103,3 +103,55 @@ def test_zero_denominators_and_bases_give_ieee_gradients_not_exceptions():
     y, z = Value(0.0), Value(2.0)
     (z / y).backward()
     assert (y.grad, z.grad) == (float("-inf"), float("inf"))
+
+
+def _marks(root):
+    """Every node's pass slot (None outside a backward pass), found without the engine."""
+    seen, stack, marks = set(), [root], []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        marks.append(node._g)
+        stack.extend(node.parents)
+    return marks
+
+
+def test_a_pass_that_fails_midway_leaves_no_running_gradients_behind():
+    from autodiff import Value, detect_anomaly
+
+    x = Value(0.0, label="x")
+    y = Value(2.0, label="y")
+    out = (x.sqrt() + y * y) * y  # sqrt's derivative at 0 is inf: the pass stops there
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="backward of sqrt"):
+        out.backward()
+    assert set(map(type, _marks(out))) == {type(None)}
+    x.grad = y.grad = 0.0
+    (y * y * y).backward()  # a later pass through y starts from nothing
+    assert y.grad == 12.0
+
+
+def test_a_pass_over_a_freed_graph_fails_cleanly_and_leaves_no_marks():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = (w * w).sum()
+    loss = h * 3.0
+    h.backward()  # frees h's graph (w * w)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+    assert loss._g is None and h._g is None and w._g is None
+    w.grad = None
+    (w * 5.0).sum().backward()
+    assert w.grad.tolist() == [5.0, 5.0]
+
+
+def test_running_a_pass_twice_accumulates_exactly_twice():
+    from autodiff import Value
+
+    x = Value(3.0)
+    h = x * x  # an inner node: its own grad accumulates too
+    y = h * x + h
+    y.backward()
+    assert (x.grad, h.grad) == (27.0 + 6.0, 4.0)
+    y.backward()
+    assert (x.grad, h.grad) == (2 * 33.0, 8.0)
