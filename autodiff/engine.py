@@ -207,7 +207,7 @@ def toposort(root: Node) -> list[Node]:
 # node is done: slots are much cheaper than hashing every node into a set and a dict,
 # and the backward pass is most of a scalar training step.
 _PENDING = object()
-_DONE = object()  # stack marker: the node under it has all its parents emitted
+_OPENED = object()  # in the depth-first search: its operands are being ordered
 
 
 def _marked_order(root: Node) -> list[Node]:
@@ -215,21 +215,23 @@ def _marked_order(root: Node) -> list[Node]:
     order: list[Node] = []
     stack: list[Any] = [root]
     push, pop, emit = stack.append, stack.pop, order.append
-    done, pending = _DONE, _PENDING
+    opened, pending = _OPENED, _PENDING
     try:
         while stack:
             node = pop()
-            if node is done:
-                emit(pop())
-                continue
-            if node._g is not None:  # type: ignore[attr-defined]
-                continue
-            node._g = pending  # type: ignore[attr-defined]
-            push(node)
-            push(done)
+            state = node._g  # type: ignore[attr-defined]
+            if state is not None:
+                if state is opened:  # back from its operands: they are all emitted
+                    node._g = pending  # type: ignore[attr-defined]
+                    emit(node)
+                continue  # else emitted already, through another path
             op = node._op  # type: ignore[attr-defined]
             if op is None:
+                node._g = pending  # type: ignore[attr-defined]
+                emit(node)
                 continue
+            node._g = opened  # type: ignore[attr-defined]
+            push(node)  # seen again once every operand pushed after it is emitted
             kind = op.kind
             if kind <= PARAM:
                 a = node._a  # type: ignore[attr-defined]
@@ -274,6 +276,16 @@ def _unmark(root: Node) -> None:
         stack.extend(x for x in node._operands() if isinstance(x, Node))
 
 
+def through(g: Any, out: Any, *operands: Any) -> Any:
+    """The vjp of an operand that receives the output's gradient unchanged (both sides
+    of ``x + y``, the left of ``x - y``). The backward pass knows it and skips the call.
+
+    >>> through(2.5, None, 1.0, 3.0)
+    2.5
+    """
+    return g
+
+
 def backpropagate(
     root: Node,
     seed: Any,
@@ -304,6 +316,9 @@ def backpropagate(
     order = _marked_order(root)
     root._g = seed  # type: ignore[attr-defined]
     pending = _PENDING
+    # A graph holds one kind of node (Values and Tensors do not mix), so whether
+    # gradients need fitting to their node's shape is known from the root.
+    fitting = root._fit_grad is not None
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     anomaly = MODE.anomaly
     previous = MODE.grad_enabled
@@ -317,7 +332,7 @@ def backpropagate(
             node._g = None  # type: ignore[attr-defined]
             if g is pending:  # a vjp gave no gradient for it (None: zero)
                 continue
-            fit = node._fit_grad
+            fit = node._fit_grad if fitting else None
             if fit is not None:
                 g = fit(g)
             if wanted is None:
@@ -334,12 +349,16 @@ def backpropagate(
                 continue
             out = node if create_graph else node.data  # type: ignore[attr-defined]
             kind = op.kind
+            vjp = op.vjp
             if kind <= PARAM:
                 a = node._a  # type: ignore[attr-defined]
-                if kind == UNARY:
-                    ga = op.vjp(g, out, a if create_graph else a.data)
+                xa = a if create_graph else a.data
+                if vjp is through:
+                    ga = g
+                elif kind == UNARY:
+                    ga = vjp(g, out, xa)
                 else:
-                    ga = op.vjp(g, out, a if create_graph else a.data, node._b)  # type: ignore[attr-defined]
+                    ga = vjp(g, out, xa, node._b)  # type: ignore[attr-defined]
                 if anomaly:
                     _check_backward(op, node, a, ga)
                 prev = a._g
@@ -348,11 +367,12 @@ def backpropagate(
                 a = node._a  # type: ignore[attr-defined]
                 b = node._b  # type: ignore[attr-defined]
                 if create_graph:
-                    ga = op.vjp(g, out, a, b)
-                    gb = op.vjp_b(g, out, a, b)
+                    xa, xb = a, b
                 else:
-                    ga = op.vjp(g, out, a.data, b.data)
-                    gb = op.vjp_b(g, out, a.data, b.data)
+                    xa, xb = a.data, b.data
+                ga = g if vjp is through else vjp(g, out, xa, xb)
+                vjp = op.vjp_b
+                gb = g if vjp is through else vjp(g, out, xa, xb)
                 if anomaly:
                     _check_backward(op, node, a, ga)
                     _check_backward(op, node, b, gb)
@@ -362,7 +382,10 @@ def backpropagate(
                 b._g = gb if prev is pending else _sum(b, prev, gb)
             elif kind == RPARAM:
                 b = node._b  # type: ignore[attr-defined]
-                gb = op.vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
+                if vjp is through:
+                    gb = g
+                else:
+                    gb = vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
                 if anomaly:
                     _check_backward(op, node, b, gb)
                 prev = b._g

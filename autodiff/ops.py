@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import BINARY, NARY, PARAM, RPARAM, UNARY, Node
+from .engine import BINARY, NARY, PARAM, RPARAM, UNARY, Node, through
 
 
 class Op:
@@ -295,8 +295,8 @@ def _binary(name: str, vjp_a: Any, vjp_b: Any, scalar: Any, array: Any) -> Op:
     return register(Op(name, BINARY, vjp_a, scalar, array, vjp_b=vjp_b, symbol=name))
 
 
-ADD = _binary("+", lambda g, out, a, b: g, lambda g, out, a, b: g, operator.add, np.add)
-SUB = _binary("-", lambda g, out, a, b: g, lambda g, out, a, b: -g, operator.sub, np.subtract)
+ADD = _binary("+", through, through, operator.add, np.add)
+SUB = _binary("-", through, lambda g, out, a, b: -g, operator.sub, np.subtract)
 MUL = _binary(
     "*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, operator.mul, np.multiply
 )

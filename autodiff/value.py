@@ -8,6 +8,7 @@ applied by the one backward loop in :mod:`autodiff.engine`.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,33 +69,48 @@ def _make_checked(op: Op, data: float, a: Any, b: Any) -> Value:
     return Value(data)
 
 
-def _binop(op: Op, a: Value, b: Any) -> Any:
-    """``a op b`` where ``a`` is a Value and ``b`` a Value or a number."""
-    if b.__class__ is Value or isinstance(b, Value):
-        data = op.scalar(a.data, b.data)  # type: ignore[misc]
-        if not MODE.plain:
-            return _make_checked(op, data, a, b)
-        v = _new(Value)
-        v.data = data
-        v.grad = 0.0
-        v.label = ""
-        v._op = op
-        v._a = a
-        v._b = b
-        v._g = None
-        return v
-    c = _const(b)
-    if c is None:
-        return NotImplemented
-    return _make(op.const_b, op.scalar(a.data, c), a, c)  # type: ignore[arg-type, misc]
+def _operator(op: Op) -> Callable[[Value, Any], Any]:
+    """The method behind ``value <op> other`` (``__add__`` for ADD, ...).
+
+    Made per op rather than calling a shared helper with the op as an argument: one
+    Python call per arithmetic operation instead of two, on the path that builds
+    every node of a scalar graph.
+    """
+    scalar, const_b = op.scalar, op.const_b
+
+    def method(self: Value, other: Any) -> Any:
+        if other.__class__ is Value or isinstance(other, Value):
+            data = scalar(self.data, other.data)  # type: ignore[misc]
+            if not MODE.plain:
+                return _make_checked(op, data, self, other)
+            v = _new(Value)
+            v.data = data
+            v.grad = 0.0
+            v.label = ""
+            v._op = op
+            v._a = self
+            v._b = other
+            v._g = None
+            return v
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        return _make(const_b, scalar(self.data, c), self, c)  # type: ignore[arg-type, misc]
+
+    return method
 
 
-def _rbinop(op: Op, b: Value, a: Any) -> Any:
-    """``a op b`` where ``a`` is a number and ``b`` a Value."""
-    c = _const(a)
-    if c is None:
-        return NotImplemented
-    return _make(op.const_a, op.scalar(c, b.data), c, b)  # type: ignore[arg-type, misc]
+def _reflected(op: Op) -> Callable[[Value, Any], Any]:
+    """The method behind ``number <op> value`` (``__radd__`` for ADD, ...)."""
+    scalar, const_a = op.scalar, op.const_a
+
+    def method(self: Value, other: Any) -> Any:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        return _make(const_a, scalar(c, self.data), c, self)  # type: ignore[arg-type, misc]
+
+    return method
 
 
 class Value(Node):
@@ -140,35 +156,20 @@ class Value(Node):
 
     # --- arithmetic: each operator is one op of the table ------------------------------
 
-    def __add__(self, other: Any) -> Value:
-        return _binop(ops.ADD, self, other)  # type: ignore[no-any-return]
+    __add__ = _operator(ops.ADD)
+    __radd__ = _reflected(ops.ADD)
 
-    def __radd__(self, other: Any) -> Value:
-        return _rbinop(ops.ADD, self, other)  # type: ignore[no-any-return]
+    __sub__ = _operator(ops.SUB)
+    __rsub__ = _reflected(ops.SUB)
 
-    def __sub__(self, other: Any) -> Value:
-        return _binop(ops.SUB, self, other)  # type: ignore[no-any-return]
+    __mul__ = _operator(ops.MUL)
+    __rmul__ = _reflected(ops.MUL)
 
-    def __rsub__(self, other: Any) -> Value:
-        return _rbinop(ops.SUB, self, other)  # type: ignore[no-any-return]
+    __truediv__ = _operator(ops.DIV)
+    __rtruediv__ = _reflected(ops.DIV)
 
-    def __mul__(self, other: Any) -> Value:
-        return _binop(ops.MUL, self, other)  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Value:
-        return _rbinop(ops.MUL, self, other)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Value:
-        return _binop(ops.DIV, self, other)  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Value:
-        return _rbinop(ops.DIV, self, other)  # type: ignore[no-any-return]
-
-    def __pow__(self, other: Any) -> Value:
-        return _binop(ops.POW, self, other)  # type: ignore[no-any-return]
-
-    def __rpow__(self, other: Any) -> Value:
-        return _rbinop(ops.POW, self, other)  # type: ignore[no-any-return]
+    __pow__ = _operator(ops.POW)
+    __rpow__ = _reflected(ops.POW)
 
     def __neg__(self) -> Value:
         return _make(ops.NEG, -self.data, self, None)
