@@ -59,21 +59,28 @@ class Node:
     """
 
     __slots__ = ()
+    # Slots each subclass declares; what the core reads and writes.
+    data: Any
+    grad: Any
+    _op: Any
+    _a: Any
+    _b: Any
+    _g: Any  # during a backward pass: the node's mark, then its running gradient
     _fit_grad: Any = None
 
     def _operands(self) -> tuple[Any, ...]:
         """Every operand of this node, constants included, in call order."""
-        op = self._op  # type: ignore[attr-defined]
+        op = self._op
         if op is None:
             return ()
         kind = op.kind
         if kind == UNARY:
-            return (self._a,)  # type: ignore[attr-defined]
+            return (self._a,)
         if kind == NARY:
-            return tuple(self._a)  # type: ignore[attr-defined]
+            return tuple(self._a)
         if kind == FREED_KIND:
             return ()
-        return (self._a, self._b)  # type: ignore[attr-defined]
+        return (self._a, self._b)
 
     @property
     def parents(self) -> tuple[Any, ...]:
@@ -146,7 +153,7 @@ def detect_anomaly() -> AbstractContextManager[None]:
 
 def _all_finite(x: Any) -> bool:
     if isinstance(x, Node):
-        x = x.data  # type: ignore[attr-defined]
+        x = x.data
     if x is None:
         return True
     if isinstance(x, float):
@@ -157,7 +164,7 @@ def _all_finite(x: Any) -> bool:
 def _describe(x: Any) -> str:
     if isinstance(x, Node):
         label = getattr(x, "label", "") or "?"
-        return f"{label}={_short(x.data)}"  # type: ignore[attr-defined]
+        return f"{label}={_short(x.data)}"
     return f"const={_short(x)}"
 
 
@@ -181,7 +188,7 @@ def check_forward(op: Any, out: Any, operands: tuple[Any, ...]) -> None:
 
 
 def _plain(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x  # type: ignore[attr-defined]
+    return x.data if isinstance(x, Node) else x
 
 
 def toposort(root: Node) -> list[Node]:
@@ -197,7 +204,7 @@ def toposort(root: Node) -> list[Node]:
     """
     order = _marked_order(root)
     for node in order:
-        node._g = None  # type: ignore[attr-defined]
+        node._g = None
     return order
 
 
@@ -219,44 +226,56 @@ def _marked_order(root: Node) -> list[Node]:
     try:
         while stack:
             node = pop()
-            state = node._g  # type: ignore[attr-defined]
+            state = node._g
             if state is not None:
                 if state is opened:  # back from its operands: they are all emitted
-                    node._g = pending  # type: ignore[attr-defined]
+                    node._g = pending
                     emit(node)
                 continue  # else emitted already, through another path
-            op = node._op  # type: ignore[attr-defined]
+            op = node._op
             if op is None:
-                node._g = pending  # type: ignore[attr-defined]
+                node._g = pending
                 emit(node)
                 continue
-            node._g = opened  # type: ignore[attr-defined]
-            push(node)  # seen again once every operand pushed after it is emitted
+            # Operands not ordered yet go on the stack above the node, marked opened,
+            # which is seen again once they are all emitted; with none, emit it now.
             kind = op.kind
-            if kind <= PARAM:
-                a = node._a  # type: ignore[attr-defined]
-                if a._g is None:
-                    push(a)
-            elif kind == BINARY:
-                b = node._b  # type: ignore[attr-defined]
+            if kind == BINARY:
+                a = node._a
+                b = node._b
                 if b._g is None:
+                    node._g = opened
+                    push(node)
                     push(b)
-                a = node._a  # type: ignore[attr-defined]
+                    if a._g is None:
+                        push(a)
+                    continue
                 if a._g is None:
+                    node._g = opened
+                    push(node)
                     push(a)
-            elif kind == RPARAM:
-                b = node._b  # type: ignore[attr-defined]
-                if b._g is None:
-                    push(b)
+                    continue
+            elif kind <= RPARAM:  # UNARY, PARAM: the node in _a; RPARAM: in _b
+                x = node._b if kind == RPARAM else node._a
+                if x._g is None:
+                    node._g = opened
+                    push(node)
+                    push(x)
+                    continue
             elif kind == NARY:
-                for x in node._a:  # type: ignore[attr-defined]
-                    if isinstance(x, Node) and x._g is None:  # type: ignore[attr-defined]
-                        push(x)
+                waiting = [x for x in node._a if isinstance(x, Node) and x._g is None]
+                if waiting:
+                    node._g = opened
+                    push(node)
+                    stack.extend(waiting)
+                    continue
             else:
                 raise RuntimeError(
                     "backward through a graph that an earlier backward() freed; "
                     "pass retain_graph=True to that backward to go through it again"
                 )
+            node._g = pending
+            emit(node)
     except BaseException:
         _unmark(root)
         raise
@@ -270,9 +289,9 @@ def _unmark(root: Node) -> None:
     stack = [root]
     while stack:
         node = stack.pop()
-        if node._g is None:  # type: ignore[attr-defined]
+        if node._g is None:
             continue
-        node._g = None  # type: ignore[attr-defined]
+        node._g = None
         stack.extend(x for x in node._operands() if isinstance(x, Node))
 
 
@@ -314,7 +333,7 @@ def backpropagate(
     that is being differentiated).
     """
     order = _marked_order(root)
-    root._g = seed  # type: ignore[attr-defined]
+    root._g = seed
     pending = _PENDING
     # A graph holds one kind of node (Values and Tensors do not mix), so whether
     # gradients need fitting to their node's shape is known from the root.
@@ -328,44 +347,44 @@ def backpropagate(
     try:
         for i in range(i, -1, -1):  # noqa: B020 (i names the failing node below)
             node = order[i]
-            g = node._g  # type: ignore[attr-defined]
-            node._g = None  # type: ignore[attr-defined]
+            g = node._g
+            node._g = None
             if g is pending:  # a vjp gave no gradient for it (None: zero)
                 continue
             fit = node._fit_grad if fitting else None
             if fit is not None:
                 g = fit(g)
             if wanted is None:
-                acc = node.grad  # type: ignore[attr-defined]
+                acc = node.grad
                 if acc is None or (acc.__class__ is float and acc == 0.0):
-                    node.grad = g  # type: ignore[attr-defined]
+                    node.grad = g
                 else:
                     total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
-                    node.grad = total if fit is None else fit(total)  # type: ignore[attr-defined]
+                    node.grad = total if fit is None else fit(total)
             elif node in wanted:
                 wanted[node] = g
-            op = node._op  # type: ignore[attr-defined]
+            op = node._op
             if op is None:
                 continue
-            out = node if create_graph else node.data  # type: ignore[attr-defined]
+            out = node if create_graph else node.data
             kind = op.kind
             vjp = op.vjp
             if kind <= PARAM:
-                a = node._a  # type: ignore[attr-defined]
+                a = node._a
                 xa = a if create_graph else a.data
                 if vjp is through:
                     ga = g
                 elif kind == UNARY:
                     ga = vjp(g, out, xa)
                 else:
-                    ga = vjp(g, out, xa, node._b)  # type: ignore[attr-defined]
+                    ga = vjp(g, out, xa, node._b)
                 if anomaly:
                     _check_backward(op, node, a, ga)
                 prev = a._g
-                a._g = ga if prev is pending else _sum(a, prev, ga)
+                a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
             elif kind == BINARY:
-                a = node._a  # type: ignore[attr-defined]
-                b = node._b  # type: ignore[attr-defined]
+                a = node._a
+                b = node._b
                 if create_graph:
                     xa, xb = a, b
                 else:
@@ -377,52 +396,53 @@ def backpropagate(
                     _check_backward(op, node, a, ga)
                     _check_backward(op, node, b, gb)
                 prev = a._g
-                a._g = ga if prev is pending else _sum(a, prev, ga)
+                a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
                 prev = b._g
-                b._g = gb if prev is pending else _sum(b, prev, gb)
+                b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
             elif kind == RPARAM:
-                b = node._b  # type: ignore[attr-defined]
+                b = node._b
                 if vjp is through:
                     gb = g
                 else:
-                    gb = vjp(g, out, node._a, b if create_graph else b.data)  # type: ignore[attr-defined]
+                    gb = vjp(g, out, node._a, b if create_graph else b.data)
                 if anomaly:
                     _check_backward(op, node, b, gb)
                 prev = b._g
-                b._g = gb if prev is pending else _sum(b, prev, gb)
+                b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
             else:
-                xs = node._a  # type: ignore[attr-defined]
+                xs = node._a
                 gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
                 for x, gx in zip(xs, gs, strict=True):
                     if isinstance(x, Node) and gx is not None:
                         if anomaly:
                             _check_backward(op, node, x, gx)
-                        prev = x._g  # type: ignore[attr-defined]
-                        x._g = gx if prev is pending else _sum(x, prev, gx)  # type: ignore[attr-defined]
+                        prev = x._g
+                        x._g = (
+                            gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
+                        )
     except BaseException:
         for node in order[: i + 1]:  # the node that failed and those not reached
-            node._g = None  # type: ignore[attr-defined]
+            node._g = None
         raise
     finally:
         MODE.grad_enabled = previous
         MODE.update()
     if free_graph:
         for node in order:
-            if node._op is not None:  # type: ignore[attr-defined]
-                node._op = FREED  # type: ignore[attr-defined]
-                node._a = node._b = None  # type: ignore[attr-defined]
+            if node._op is not None:
+                node._op = FREED
+                node._a = node._b = None
     return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 
 def _sum(node: Node, a: Any, b: Any) -> Any:
-    """Two gradient contributions to ``node``, each first brought to its shape.
+    """Two gradient contributions to a node whose gradients need fitting (a Tensor),
+    each first brought to its shape.
 
     Adding them unreduced would be wrong: a broadcast (3, 3) contribution plus a (3,)
     one broadcasts the second over rows before the sum over rows, counting it 3 times.
     """
     fit = node._fit_grad
-    if fit is None:
-        return a + b
     return fit(a) + fit(b)
 
 
