@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+ndarray = np.ndarray
+
 # Op kinds: how a node's ``_a`` and ``_b`` slots hold its operands, and how its vjp
 # is called. A binary op applied to one constant becomes PARAM or RPARAM, so the
 # constant is never checked for nor differentiated.
@@ -351,16 +353,17 @@ def backpropagate(
             node._g = None
             if g is pending:  # a vjp gave no gradient for it (None: zero)
                 continue
-            fit = node._fit_grad if fitting else None
-            if fit is not None:
-                g = fit(g)
+            if fitting:  # a Tensor: a gradient of another shape or type is brought to its own
+                data = node.data
+                if g.__class__ is not ndarray or g.shape != data.shape or g.dtype is not data.dtype:
+                    g = node._fit_grad(g)
             if wanted is None:
                 acc = node.grad
                 if acc is None or (acc.__class__ is float and acc == 0.0):
                     node.grad = g
                 else:
                     total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
-                    node.grad = total if fit is None else fit(total)
+                    node.grad = node._fit_grad(total) if fitting else total
             elif node in wanted:
                 wanted[node] = g
             op = node._op
@@ -426,7 +429,7 @@ def backpropagate(
         raise
     finally:
         MODE.grad_enabled = previous
-        MODE.update()
+        MODE.plain = previous and not MODE.anomaly
     if free_graph:
         for node in order:
             if node._op is not None:

@@ -215,7 +215,7 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(x, Node):
         return x.broadcast_to(shape)  # type: ignore[attr-defined]
     # Filling a fresh array is ~10x cheaper than np.broadcast_to's view, and writable.
-    out = np.empty(shape, dtype=np.result_type(x))
+    out = np.empty(shape, dtype=x.dtype if x.__class__ is np.ndarray else np.result_type(x))
     out[...] = x
     return out
 
@@ -346,7 +346,7 @@ def _keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(_plain(x))
+    return x.shape if x.__class__ is np.ndarray else np.shape(_plain(x))  # type: ignore[no-any-return]
 
 
 def _vjp_sum(g: Any, out: Any, x: Any, param: Any) -> Any:

@@ -765,8 +765,8 @@ F32_OPS = {
 
 @pytest.mark.parametrize("name", list(F32_OPS))
 def test_float32_is_kept_in_forward_and_every_gradient(name, monkeypatch):
-    # The core brings each gradient to its node's dtype on arrival, which would hide an
-    # upcast inside the pass: the hook that does it sees every gradient as it comes.
+    # The core brings a gradient that arrives in another dtype (or shape) to its node's
+    # through this hook, which would hide an upcast inside the pass: the spy sees it.
     seen = []
     fit = Tensor._fit_grad
 
@@ -780,7 +780,7 @@ def test_float32_is_kept_in_forward_and_every_gradient(name, monkeypatch):
     out = F32_OPS[name](a, b)
     assert out.dtype == np.float32
     out.backward(np.ones(out.shape, dtype=np.float32))
-    assert seen and set(seen) == {np.dtype(np.float32)}
+    assert set(seen) <= {np.dtype(np.float32)}
     for x in (a, b):
         assert x.grad is None or x.grad.dtype == np.float32
 
