@@ -230,6 +230,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     lead = len(g.shape) - len(shape)
     if g.__class__ is np.ndarray:  # the hot path: ufunc.reduce skips np.sum's dispatch
+        if lead == 1 and g.shape[1:] == shape:  # a bias's gradient: summed over the batch
+            return np.add.reduce(g, 0)  # type: ignore[no-any-return]
         if lead:
             g = np.add.reduce(g, tuple(range(lead)))
         kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
@@ -442,6 +444,8 @@ def _mT(x: Any) -> Any:
 
 def _vjp_matmul_a(g: Any, out: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = a.ndim, b.ndim  # arrays and Tensors alike (matmul has no scalar operands)
+    if a_nd == 2 and b_nd == 2:  # the common case first
+        return g @ b.T
     if b_nd == 1:  # (..., n) @ (n,) -> (...): outer product with g
         return g[..., None] * b
     if a_nd == 1:  # (n,) @ (..., n, m) -> (..., m)
@@ -451,6 +455,8 @@ def _vjp_matmul_a(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 def _vjp_matmul_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = a.ndim, b.ndim
+    if a_nd == 2 and b_nd == 2:
+        return a.T @ g
     if a_nd == 1 and b_nd == 1:  # dot product
         return g * a
     if a_nd == 1:  # (n,) @ (..., n, m): outer product of a and g
