@@ -151,6 +151,9 @@ def _param_op(op: Op, x: Tensor, param: Any, data: Any) -> Tensor:
     return _leaf(data)
 
 
+_ALL = (None, False)  # the parameter of a reduction over every axis, without keepdims
+
+
 def _norm_axis(axis: Any, ndim: int, what: str) -> Any:
     """``axis`` (None, int or tuple of ints) checked against ``ndim`` and made non-negative."""
     if axis is None:
@@ -441,8 +444,6 @@ class Tensor(Node):
     # --- reductions -------------------------------------------------------------------
 
     def _reduce(self, op: Op, axis: Any, keepdims: bool) -> Tensor:
-        if axis is None and op is ops.SUM:  # the common loss.sum(): nothing to check
-            return self._param_op(op, (None, bool(keepdims)))
         param = (_norm_axis(axis, self.ndim, op.name), bool(keepdims))
         if op in (ops.MAX, ops.MIN) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor of shape {self.shape} is empty")
@@ -450,6 +451,8 @@ class Tensor(Node):
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (None: all; int or tuple), as numpy."""
+        if axis is None and keepdims is False:  # the common loss.sum(): nothing to check
+            return _param_op(ops.SUM, self, _ALL, ops.SUM.array(self.data, _ALL))  # type: ignore[misc]
         return self._reduce(ops.SUM, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -572,7 +575,9 @@ class Tensor(Node):
                     f"backward: a gradient of shape {self.shape} is needed for a tensor "
                     f"of shape {self.shape} (only one-element tensors can omit it)"
                 )
-            seed: Any = np.array(1, dtype=self.dtype).reshape(self.shape)
+            seed: Any = np.array(1.0, dtype=self.data.dtype)
+            if self.data.ndim:
+                seed = seed.reshape(self.data.shape)
         else:
             seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
             if seed.shape != self.shape:
