@@ -230,7 +230,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     lead = len(g.shape) - len(shape)
     if g.__class__ is np.ndarray:  # the hot path: ufunc.reduce skips np.sum's dispatch
-        if lead == 1 and g.shape[1:] == shape:  # a bias's gradient: summed over the batch
+        if lead == 1 and shape and g.shape[1:] == shape:  # a bias: summed over the batch
             return np.add.reduce(g, 0)  # type: ignore[no-any-return]
         if lead:
             g = np.add.reduce(g, tuple(range(lead)))
