@@ -10,7 +10,9 @@ was made:
 
 Keeping operands in slots of the node itself, instead of per-node tuples or closures,
 keeps each node a single garbage-collector-tracked object with no reference cycles:
-graphs are freed by reference counting the moment they are dropped.
+graphs are freed by reference counting the moment they are dropped. A fourth slot,
+``_g``, is the backward pass's scratch space: the node's mark while the pass orders
+the graph, then the gradient it collects, None again once the node is done.
 
 This module holds everything that walks a graph: the topological order (iterative,
 so a million-node chain works under the default recursion limit), the backward pass
@@ -359,7 +361,7 @@ def backpropagate(
                     g = node._fit_grad(g)
             if wanted is None:
                 acc = node.grad
-                if acc is None or (acc.__class__ is float and acc == 0.0):
+                if (acc.__class__ is float and acc == 0.0) or acc is None:
                     node.grad = g
                 else:
                     total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
@@ -369,11 +371,11 @@ def backpropagate(
             op = node._op
             if op is None:
                 continue
-            out = node if create_graph else node.data
             kind = op.kind
             vjp = op.vjp
             if kind <= PARAM:
                 a = node._a
+                out = node if create_graph else node.data
                 xa = a if create_graph else a.data
                 if vjp is through:
                     ga = g
@@ -389,9 +391,9 @@ def backpropagate(
                 a = node._a
                 b = node._b
                 if create_graph:
-                    xa, xb = a, b
+                    out, xa, xb = node, a, b
                 else:
-                    xa, xb = a.data, b.data
+                    out, xa, xb = node.data, a.data, b.data
                 ga = g if vjp is through else vjp(g, out, xa, xb)
                 vjp = op.vjp_b
                 gb = g if vjp is through else vjp(g, out, xa, xb)
@@ -404,6 +406,7 @@ def backpropagate(
                 b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
             elif kind == RPARAM:
                 b = node._b
+                out = node if create_graph else node.data
                 if vjp is through:
                     gb = g
                 else:
@@ -414,6 +417,7 @@ def backpropagate(
                 b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
             else:
                 xs = node._a
+                out = node if create_graph else node.data
                 gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
                 for x, gx in zip(xs, gs, strict=True):
                     if isinstance(x, Node) and gx is not None:

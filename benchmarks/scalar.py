@@ -437,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Memory: tracemalloc while building {ours['ops']:,} ops of y = y*1.0000001 + 0.0; "
         f"ours has {ours['nodes']:,} nodes (counted by engine.toposort), micrograd "
         f"{theirs['nodes']:,} (it wraps each constant in a Value; counted by construction). "
-        f"Our backward's transient peak (toposort list and set, gradient dict): "
+        f"Our backward's transient peak (the topological order, a list): "
         f"{ours['backward_peak'] / ours['nodes']:.0f} B/node.",
         f"Deep chain: y = y + 1.0, {depth:,} times. micrograd's recursive topological sort "
         f"fails from depth {fails_at:,} under the default recursion limit "
