@@ -522,23 +522,46 @@ class Labels:
     backward): the gradient is softmax − onehot, so backward needs no second ``exp``.
     """
 
-    __slots__ = ("labels", "reduction", "probs")
+    __slots__ = ("labels", "reduction", "picks", "probs")
 
     def __init__(self, labels: np.ndarray, reduction: str) -> None:
         self.labels = labels
         self.reduction = reduction  # "none", "mean" or "sum"
+        flat = labels.reshape(-1)
+        self.picks = (np.arange(len(flat)), flat)  # (row, label) of each row's loss
         self.probs: np.ndarray | None = None
+
+
+# The smallest row sum of exponents that keeps full precision after a shared shift:
+# terms below the smallest normal number are then below one rounding error of the sum.
+_SAFE_SUM = {np.dtype(t): np.finfo(t).tiny / np.finfo(t).eps for t in (np.float32, np.float64)}
+
+
+def _exp_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(shifted, exp(shifted), row sums) with every exponent <= 0, so logits of 1e4
+    never overflow. One shift for all rows (the largest logit) is a third of the cost
+    of a max per row; rows so far below it that their exponents underflow, or a nan
+    or inf anywhere, take the per-row shift."""
+    safe = _SAFE_SUM.get(rows.dtype)
+    if safe is not None and rows.size:
+        top = np.maximum.reduce(rows, None)
+        if top - top == 0:  # finite
+            shifted = rows - top
+            e = np.exp(shifted)
+            total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+            if np.minimum.reduce(total, None) >= safe:
+                return shifted, e, total
+    shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
+    e = np.exp(shifted)
+    return shifted, e, np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
 
 
 def _softmax_cross_entropy(x: np.ndarray, param: Labels) -> np.ndarray:
     # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
-    # path of training, and log-sum-exp after the max shift, so logits of 1e4 stay finite.
-    rows = x.reshape(-1, x.shape[-1])
-    shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
-    e = np.exp(shifted)
-    total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
-    labels = param.labels.reshape(-1)
-    losses = np.log(total[:, 0]) - shifted[np.arange(len(rows)), labels]
+    # path of training, log-sum-exp after a shift, so logits of 1e4 stay finite.
+    rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+    shifted, e, total = _exp_rows(rows)
+    losses = np.log(total[:, 0]) - shifted[param.picks]
     e /= total
     param.probs = e
     if param.reduction == "none":
@@ -566,12 +589,12 @@ def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
         probs = _softmax(x, -1).reshape(-1, x.shape[-1])
     if reduction == "none":
         grad = probs * np.reshape(g, (-1, 1))
-        grad[np.arange(len(grad)), labels.reshape(-1)] -= np.reshape(g, -1)
+        grad[param.picks] -= np.reshape(g, -1)
     else:
         scale = g * (1.0 / n) if reduction == "mean" else g
         grad = probs * scale
-        grad[np.arange(len(grad)), labels.reshape(-1)] -= scale
-    return grad.reshape(x.shape)
+        grad[param.picks] -= scale
+    return grad if grad.shape == x.shape else grad.reshape(x.shape)
 
 
 SOFTMAX_CROSS_ENTROPY = register(

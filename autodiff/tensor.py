@@ -122,7 +122,9 @@ def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
         data = op.array(xb, xa) if reflected else op.array(xa, xb)  # type: ignore[misc]
     except ValueError as err:
         left, right = (other, a) if reflected else (a, other)
-        verb = "do not align" if op is ops.MATMUL else "do not broadcast"
+        verb = "do not broadcast"
+        if op is ops.MATMUL:
+            verb = "do not align" if np.ndim(xa) and np.ndim(xb) else "do not align (0-d operand)"
         raise ValueError(f"{_op_name(op)}: shapes {_shapes(left, right)} {verb}") from err
     a_node = a.requires_grad
     if not (a_node or b_node) or not MODE.grad_enabled:
@@ -339,13 +341,9 @@ class Tensor(Node):
         return _binop(ops.POW, self, other, True)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
-        if self.ndim == 0 or np.ndim(other.data if isinstance(other, Tensor) else other) == 0:
-            raise ValueError(f"matmul: shapes {_shapes(self, other)} do not align (0-d operand)")
         return _binop(ops.MATMUL, self, other)  # type: ignore[no-any-return]
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        if self.ndim == 0 or np.ndim(other) == 0:
-            raise ValueError(f"matmul: shapes {_shapes(other, self)} do not align (0-d operand)")
         return _binop(ops.MATMUL, self, other, True)  # type: ignore[no-any-return]
 
     def __neg__(self) -> Tensor:

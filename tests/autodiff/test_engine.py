@@ -155,3 +155,35 @@ def test_running_a_pass_twice_accumulates_exactly_twice():
     assert (x.grad, h.grad) == (27.0 + 6.0, 4.0)
     y.backward()
     assert (x.grad, h.grad) == (2 * 33.0, 8.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_cross_entropy_is_exact_for_rows_far_apart_and_nonfinite_logits(dtype):
+    # One shift for all rows is the fast path; a row whose logits sit far below the
+    # largest would underflow under it and must be shifted on its own.
+    from autodiff import softmax_cross_entropy
+
+    def reference(z, y):
+        z = z.astype(np.float64)
+        shifted = z - z.max(axis=1, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        loss = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(y)), y]
+        return loss, p - np.eye(z.shape[1])[y]
+
+    y = np.array([0, 1, 2])
+    for z in (
+        np.array([[1e4, 0.0, -3.0], [-5e3, -5e3 + 2.0, -5e3 - 1.0], [0.0, 1.0, 2.0]]),
+        np.array([[-np.inf, 0.0, 1.0], [1.0, 2.0, 3.0], [0.5, -0.5, 0.0]]),
+        np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-2.0, 7.0, 1.0]]),
+    ):
+        t = Tensor(z, requires_grad=True, dtype=dtype)
+        loss = softmax_cross_entropy(t, y)
+        loss.backward(np.ones(3, dtype=dtype))
+        want, grad = reference(z, y)
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(loss.data, want, rtol=tol, atol=tol)
+        np.testing.assert_allclose(t.grad, grad, rtol=tol, atol=tol)
+        assert loss.dtype == dtype and t.grad.dtype == dtype
+    t = Tensor([[np.nan, 0.0], [1.0, 2.0]], requires_grad=True)
+    loss = softmax_cross_entropy(t, [0, 1])
+    assert np.isnan(loss.data[0]) and np.isclose(loss.data[1], np.log1p(np.exp(-1.0)))
