@@ -347,10 +347,8 @@ def backpropagate(
     previous = MODE.grad_enabled
     MODE.grad_enabled = create_graph
     MODE.plain = create_graph and not anomaly
-    i = len(order) - 1
     try:
-        for i in range(i, -1, -1):  # noqa: B020 (i names the failing node below)
-            node = order[i]
+        for node in reversed(order):
             g = node._g
             node._g = None
             if g is pending:  # a vjp gave no gradient for it (None: zero)
@@ -428,7 +426,7 @@ def backpropagate(
                             gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
                         )
     except BaseException:
-        for node in order[: i + 1]:  # the node that failed and those not reached
+        for node in order:  # the node that failed and those not reached keep marks
             node._g = None
         raise
     finally:
