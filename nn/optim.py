@@ -33,7 +33,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -126,6 +126,8 @@ class Optimizer:
     """
 
     _state_names: tuple[str, ...] = ()
+    _flags: tuple[str, ...] = ()  # hyperparameters that are True or False
+    _lowest: ClassVar[dict[str, float]] = {}  # lower bounds other than 0
 
     def __init__(self, params: Any, defaults: dict[str, Any], nonfinite: str = "raise") -> None:
         if nonfinite not in ("raise", "skip"):
@@ -155,8 +157,13 @@ class Optimizer:
         return type(self).__name__
 
     def _check(self, hp: dict[str, Any]) -> dict[str, Any]:
-        """Hyperparameters checked and normalised (floats, bools); subclasses extend."""
-        return hp
+        """Hyperparameters checked and normalised: flags to bools, the rest to floats
+        of at least 0 (or the bound in ``_lowest``); subclasses add their own rules."""
+        n = self._name
+        return {
+            k: _flag(k, v, n) if k in self._flags else _real(k, v, n, self._lowest.get(k, 0.0))
+            for k, v in hp.items()
+        }
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a group of parameters with its own hyperparameters (the rest: defaults).
@@ -449,17 +456,15 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults, nonfinite)
 
+    _flags = ("nesterov",)
+    _lowest: ClassVar[dict[str, float]] = {"dampening": -math.inf}
+
     def _check(self, hp: dict[str, Any]) -> dict[str, Any]:
-        n = self._name
-        out = {
-            "lr": _real("lr", hp["lr"], n),
-            "momentum": _real("momentum", hp["momentum"], n),
-            "dampening": _real("dampening", hp["dampening"], n, -math.inf),
-            "nesterov": _flag("nesterov", hp["nesterov"], n),
-            "weight_decay": _real("weight_decay", hp["weight_decay"], n),
-        }
+        out = super()._check(hp)
         if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
-            raise ValueError(f"{n}: nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ValueError(
+                f"{self._name}: nesterov momentum needs momentum > 0 and dampening = 0"
+            )
         return out
 
     def _update(
@@ -513,20 +518,20 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         super().__init__(params, defaults, nonfinite)
 
+    _flags = ("amsgrad",)
+
     def _check(self, hp: dict[str, Any]) -> dict[str, Any]:
         n = self._name
-        betas = hp["betas"]
+        rest = dict(hp)
+        betas = rest.pop("betas")
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{n}: betas must be a pair of numbers, got {betas!r}")
         return {
-            "lr": _real("lr", hp["lr"], n),
+            **super()._check(rest),
             "betas": (
                 _real("betas[0]", betas[0], n, 0.0, 1.0),
                 _real("betas[1]", betas[1], n, 0.0, 1.0),
             ),
-            "eps": _real("eps", hp["eps"], n),
-            "weight_decay": _real("weight_decay", hp["weight_decay"], n),
-            "amsgrad": _flag("amsgrad", hp["amsgrad"], n),
         }
 
     def _update(
@@ -619,16 +624,7 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults, nonfinite)
 
-    def _check(self, hp: dict[str, Any]) -> dict[str, Any]:
-        n = self._name
-        return {
-            "lr": _real("lr", hp["lr"], n),
-            "alpha": _real("alpha", hp["alpha"], n),
-            "eps": _real("eps", hp["eps"], n),
-            "weight_decay": _real("weight_decay", hp["weight_decay"], n),
-            "momentum": _real("momentum", hp["momentum"], n),
-            "centered": _flag("centered", hp["centered"], n),
-        }
+    _flags = ("centered",)
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], hp: dict[str, Any]
@@ -689,18 +685,6 @@ class Adagrad(Optimizer):
             eps=eps,
         )
         super().__init__(params, defaults, nonfinite)
-
-    def _check(self, hp: dict[str, Any]) -> dict[str, Any]:
-        n = self._name
-        return {
-            "lr": _real("lr", hp["lr"], n),
-            "lr_decay": _real("lr_decay", hp["lr_decay"], n),
-            "weight_decay": _real("weight_decay", hp["weight_decay"], n),
-            "initial_accumulator_value": _real(
-                "initial_accumulator_value", hp["initial_accumulator_value"], n
-            ),
-            "eps": _real("eps", hp["eps"], n),
-        }
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], hp: dict[str, Any]
