@@ -333,8 +333,8 @@ def backpropagate(
     intermediate values can be reclaimed while the caller still holds the output.
 
     A pass keeps its running gradients on the nodes, so two passes must not run
-    through the same nodes at once (a vjp that runs a backward pass over the graph
-    that is being differentiated).
+    through the same nodes at once: not from a vjp that runs a backward pass over the
+    graph being differentiated, nor from two threads whose graphs share parameters.
     """
     order = _marked_order(root)
     root._g = seed
