@@ -23,6 +23,7 @@ detection.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -206,9 +207,10 @@ def toposort(root: Node) -> list[Node]:
     >>> [n.label or n.op for n in toposort(y)]
     ['x', '*', '+']
     """
-    order = _marked_order(root)
-    for node in order:
-        node._g = None
+    with _ONE_PASS_AT_A_TIME:  # the marks are the backward pass's too
+        order = _marked_order(root)
+        for node in order:
+            node._g = None
     return order
 
 
@@ -332,10 +334,25 @@ def backpropagate(
     With ``free_graph`` every non-leaf node drops its operands afterwards, so the
     intermediate values can be reclaimed while the caller still holds the output.
 
-    A pass keeps its running gradients on the nodes, so two passes must not run
-    through the same nodes at once: not from a vjp that runs a backward pass over the
-    graph being differentiated, nor from two threads whose graphs share parameters.
+    A pass keeps its running gradients on the nodes, so passes in different threads
+    take turns (a lock), and a vjp must not run a backward pass over the graph that
+    is being differentiated.
     """
+    with _ONE_PASS_AT_A_TIME:
+        return _backpropagate(root, seed, create_graph, inputs, free_graph)
+
+
+# Reentrant: a user's vjp may run a backward pass of its own on another graph.
+_ONE_PASS_AT_A_TIME = threading.RLock()
+
+
+def _backpropagate(
+    root: Node,
+    seed: Any,
+    create_graph: bool,
+    inputs: tuple[Node, ...] | None,
+    free_graph: bool,
+) -> list[Any] | None:
     order = _marked_order(root)
     root._g = seed
     pending = _PENDING
@@ -345,8 +362,11 @@ def backpropagate(
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     anomaly = MODE.anomaly
     previous = MODE.grad_enabled
-    MODE.grad_enabled = create_graph
-    MODE.plain = create_graph and not anomaly
+    if create_graph:  # the vjps run on nodes and must record, even inside no_grad
+        MODE.grad_enabled = True
+        MODE.plain = not anomaly
+    # Otherwise the grad mode is left alone (vjps on plain numbers record nothing):
+    # the mode is process-wide, and another thread may be building a graph meanwhile.
     try:
         for node in reversed(order):
             g = node._g
@@ -430,8 +450,9 @@ def backpropagate(
             node._g = None
         raise
     finally:
-        MODE.grad_enabled = previous
-        MODE.plain = previous and not MODE.anomaly
+        if create_graph:
+            MODE.grad_enabled = previous
+            MODE.plain = previous and not MODE.anomaly
     if free_graph:
         for node in order:
             if node._op is not None:

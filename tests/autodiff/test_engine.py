@@ -1,5 +1,7 @@
 """The chain-rule core on both node types: accumulation, freeing, second-order checks."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -187,3 +189,33 @@ def test_fused_cross_entropy_is_exact_for_rows_far_apart_and_nonfinite_logits(dt
     t = Tensor([[np.nan, 0.0], [1.0, 2.0]], requires_grad=True)
     loss = softmax_cross_entropy(t, [0, 1])
     assert np.isnan(loss.data[0]) and np.isclose(loss.data[1], np.log1p(np.exp(-1.0)))
+
+
+def test_threads_backpropagating_through_shared_parameters_take_turns():
+    import threading
+
+    from autodiff import Value
+
+    w = Value(0.5, label="w")
+    errors = []
+
+    def work(x):
+        try:
+            for _ in range(300):
+                h = w * x
+                (h * h + w).backward()  # d/dw = 2·w·x² + 1
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(float(x),)) for x in (1, 2, 3, 4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: an unguarded pass would interleave
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    assert w.grad == pytest.approx(300 * sum(2 * 0.5 * x * x + 1 for x in (1, 2, 3, 4)))
