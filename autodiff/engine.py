@@ -339,126 +339,124 @@ def backpropagate(
     is being differentiated.
     """
     with _ONE_PASS_AT_A_TIME:
-        return _backpropagate(root, seed, create_graph, inputs, free_graph)
+        order = _marked_order(root)
+        root._g = seed
+        pending = _PENDING
+        # A graph holds one kind of node (Values and Tensors do not mix), so whether
+        # gradients need fitting to their node's shape is known from the root.
+        fitting = root._fit_grad is not None
+        wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
+        anomaly = MODE.anomaly
+        previous = MODE.grad_enabled
+        if create_graph:  # the vjps run on nodes and must record, even inside no_grad
+            MODE.grad_enabled = True
+            MODE.plain = not anomaly
+        # Otherwise the grad mode is left alone (vjps on plain numbers record nothing):
+        # the mode is process-wide, and another thread may be building a graph meanwhile.
+        try:
+            for node in reversed(order):
+                g = node._g
+                node._g = None
+                if g is pending:  # a vjp gave no gradient for it (None: zero)
+                    continue
+                if fitting:  # a Tensor: a gradient of another shape or type is brought to its own
+                    data = node.data
+                    if (
+                        g.__class__ is not ndarray
+                        or g.shape != data.shape
+                        or g.dtype is not data.dtype
+                    ):
+                        g = node._fit_grad(g)
+                if wanted is None:
+                    acc = node.grad
+                    if (acc.__class__ is float and acc == 0.0) or acc is None:
+                        node.grad = g
+                    else:
+                        total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
+                        node.grad = node._fit_grad(total) if fitting else total
+                elif node in wanted:
+                    wanted[node] = g
+                op = node._op
+                if op is None:
+                    continue
+                kind = op.kind
+                vjp = op.vjp
+                if kind <= PARAM:
+                    a = node._a
+                    out = node if create_graph else node.data
+                    xa = a if create_graph else a.data
+                    if vjp is through:
+                        ga = g
+                    elif kind == UNARY:
+                        ga = vjp(g, out, xa)
+                    else:
+                        ga = vjp(g, out, xa, node._b)
+                    if anomaly:
+                        _check_backward(op, node, a, ga)
+                    prev = a._g
+                    a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
+                elif kind == BINARY:
+                    a = node._a
+                    b = node._b
+                    if create_graph:
+                        out, xa, xb = node, a, b
+                    else:
+                        out, xa, xb = node.data, a.data, b.data
+                    ga = g if vjp is through else vjp(g, out, xa, xb)
+                    vjp = op.vjp_b
+                    gb = g if vjp is through else vjp(g, out, xa, xb)
+                    if anomaly:
+                        _check_backward(op, node, a, ga)
+                        _check_backward(op, node, b, gb)
+                    prev = a._g
+                    a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
+                    prev = b._g
+                    b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
+                elif kind == RPARAM:
+                    b = node._b
+                    out = node if create_graph else node.data
+                    if vjp is through:
+                        gb = g
+                    else:
+                        gb = vjp(g, out, node._a, b if create_graph else b.data)
+                    if anomaly:
+                        _check_backward(op, node, b, gb)
+                    prev = b._g
+                    b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
+                else:
+                    xs = node._a
+                    out = node if create_graph else node.data
+                    gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
+                    for x, gx in zip(xs, gs, strict=True):
+                        if isinstance(x, Node) and gx is not None:
+                            if anomaly:
+                                _check_backward(op, node, x, gx)
+                            prev = x._g
+                            x._g = (
+                                gx
+                                if prev is pending
+                                else _sum(x, prev, gx)
+                                if fitting
+                                else prev + gx
+                            )
+        except BaseException:
+            for node in order:  # the node that failed and those not reached keep marks
+                node._g = None
+            raise
+        finally:
+            if create_graph:
+                MODE.grad_enabled = previous
+                MODE.plain = previous and not MODE.anomaly
+        if free_graph:
+            for node in order:
+                if node._op is not None:
+                    node._op = FREED
+                    node._a = node._b = None
+        return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 
 # Reentrant: a user's vjp may run a backward pass of its own on another graph.
 _ONE_PASS_AT_A_TIME = threading.RLock()
-
-
-def _backpropagate(
-    root: Node,
-    seed: Any,
-    create_graph: bool,
-    inputs: tuple[Node, ...] | None,
-    free_graph: bool,
-) -> list[Any] | None:
-    order = _marked_order(root)
-    root._g = seed
-    pending = _PENDING
-    # A graph holds one kind of node (Values and Tensors do not mix), so whether
-    # gradients need fitting to their node's shape is known from the root.
-    fitting = root._fit_grad is not None
-    wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
-    anomaly = MODE.anomaly
-    previous = MODE.grad_enabled
-    if create_graph:  # the vjps run on nodes and must record, even inside no_grad
-        MODE.grad_enabled = True
-        MODE.plain = not anomaly
-    # Otherwise the grad mode is left alone (vjps on plain numbers record nothing):
-    # the mode is process-wide, and another thread may be building a graph meanwhile.
-    try:
-        for node in reversed(order):
-            g = node._g
-            node._g = None
-            if g is pending:  # a vjp gave no gradient for it (None: zero)
-                continue
-            if fitting:  # a Tensor: a gradient of another shape or type is brought to its own
-                data = node.data
-                if g.__class__ is not ndarray or g.shape != data.shape or g.dtype is not data.dtype:
-                    g = node._fit_grad(g)
-            if wanted is None:
-                acc = node.grad
-                if (acc.__class__ is float and acc == 0.0) or acc is None:
-                    node.grad = g
-                else:
-                    total = acc + g  # 0-d arrays add up to a numpy scalar: fit it back
-                    node.grad = node._fit_grad(total) if fitting else total
-            elif node in wanted:
-                wanted[node] = g
-            op = node._op
-            if op is None:
-                continue
-            kind = op.kind
-            vjp = op.vjp
-            if kind <= PARAM:
-                a = node._a
-                out = node if create_graph else node.data
-                xa = a if create_graph else a.data
-                if vjp is through:
-                    ga = g
-                elif kind == UNARY:
-                    ga = vjp(g, out, xa)
-                else:
-                    ga = vjp(g, out, xa, node._b)
-                if anomaly:
-                    _check_backward(op, node, a, ga)
-                prev = a._g
-                a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
-            elif kind == BINARY:
-                a = node._a
-                b = node._b
-                if create_graph:
-                    out, xa, xb = node, a, b
-                else:
-                    out, xa, xb = node.data, a.data, b.data
-                ga = g if vjp is through else vjp(g, out, xa, xb)
-                vjp = op.vjp_b
-                gb = g if vjp is through else vjp(g, out, xa, xb)
-                if anomaly:
-                    _check_backward(op, node, a, ga)
-                    _check_backward(op, node, b, gb)
-                prev = a._g
-                a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
-                prev = b._g
-                b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
-            elif kind == RPARAM:
-                b = node._b
-                out = node if create_graph else node.data
-                if vjp is through:
-                    gb = g
-                else:
-                    gb = vjp(g, out, node._a, b if create_graph else b.data)
-                if anomaly:
-                    _check_backward(op, node, b, gb)
-                prev = b._g
-                b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
-            else:
-                xs = node._a
-                out = node if create_graph else node.data
-                gs = op.vjp(g, out, *(x if create_graph else _plain(x) for x in xs))
-                for x, gx in zip(xs, gs, strict=True):
-                    if isinstance(x, Node) and gx is not None:
-                        if anomaly:
-                            _check_backward(op, node, x, gx)
-                        prev = x._g
-                        x._g = (
-                            gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
-                        )
-    except BaseException:
-        for node in order:  # the node that failed and those not reached keep marks
-            node._g = None
-        raise
-    finally:
-        if create_graph:
-            MODE.grad_enabled = previous
-            MODE.plain = previous and not MODE.anomaly
-    if free_graph:
-        for node in order:
-            if node._op is not None:
-                node._op = FREED
-                node._a = node._b = None
-    return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 
 def _sum(node: Node, a: Any, b: Any) -> Any:
