@@ -381,21 +381,7 @@ def backpropagate(
                     continue
                 kind = op.kind
                 vjp = op.vjp
-                if kind <= PARAM:
-                    a = node._a
-                    out = node if create_graph else node.data
-                    xa = a if create_graph else a.data
-                    if vjp is through:
-                        ga = g
-                    elif kind == UNARY:
-                        ga = vjp(g, out, xa)
-                    else:
-                        ga = vjp(g, out, xa, node._b)
-                    if anomaly:
-                        _check_backward(op, node, a, ga)
-                    prev = a._g
-                    a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
-                elif kind == BINARY:
+                if kind == BINARY:  # the commonest first
                     a = node._a
                     b = node._b
                     if create_graph:
@@ -412,6 +398,20 @@ def backpropagate(
                     a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
                     prev = b._g
                     b._g = gb if prev is pending else _sum(b, prev, gb) if fitting else prev + gb
+                elif kind <= PARAM:
+                    a = node._a
+                    out = node if create_graph else node.data
+                    xa = a if create_graph else a.data
+                    if vjp is through:
+                        ga = g
+                    elif kind == UNARY:
+                        ga = vjp(g, out, xa)
+                    else:
+                        ga = vjp(g, out, xa, node._b)
+                    if anomaly:
+                        _check_backward(op, node, a, ga)
+                    prev = a._g
+                    a._g = ga if prev is pending else _sum(a, prev, ga) if fitting else prev + ga
                 elif kind == RPARAM:
                     b = node._b
                     out = node if create_graph else node.data
