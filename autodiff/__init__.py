@@ -8,7 +8,7 @@
 0.0
 """
 
-from .engine import detect_anomaly, no_grad
+from .engine import detect_anomaly, no_grad, toposort
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
@@ -32,6 +32,7 @@ __all__ = [
     "primitive",
     "softmax_cross_entropy",
     "stack",
+    "toposort",
     "value_and_grad",
     "where",
 ]

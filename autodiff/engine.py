@@ -88,6 +88,11 @@ class Node:
         return (self._a, self._b)
 
     @property
+    def op(self) -> str:
+        """Name of the op that produced this node ("" for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
     def parents(self) -> tuple[Any, ...]:
         """The nodes this one was computed from, in operand order (constants left out)."""
         return tuple(x for x in self._operands() if isinstance(x, Node))

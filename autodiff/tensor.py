@@ -246,11 +246,6 @@ class Tensor(Node):
         return self.data.size
 
     @property
-    def op(self) -> str:
-        """Name of the op that produced this tensor ("" for a leaf)."""
-        return "" if self._op is None else self._op.name
-
-    @property
     def T(self) -> Tensor:
         """The transpose (axes reversed)."""
         return self.transpose()

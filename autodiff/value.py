@@ -144,11 +144,6 @@ class Value(Node):
 
     # --- what the node is -------------------------------------------------------------
 
-    @property
-    def op(self) -> str:
-        """Name of the op that produced this Value ("" for a leaf)."""
-        return "" if self._op is None else self._op.name
-
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, toposort
 
 from .training import Callback, TrainingState, pyplot
 
@@ -198,31 +198,13 @@ def dead_relu_fraction(model: Any, X: Any) -> dict[str, float]:
     finally:
         if was_training:
             model.train()
-    relus = [n for n in _ancestors(out) if n.op == "relu"]
+    relus = [n for n in toposort(out) if n.op == "relu"]
     result = {}
     for i, node in enumerate(relus, start=1):
         act = np.asarray(node.data)
         units = act.reshape(act.shape[0], -1) if act.ndim > 1 else act.reshape(1, -1)
         result[f"relu {i}"] = float(np.mean(np.all(units <= 0, axis=0)))
     return result
-
-
-def _ancestors(root: Any) -> list[Any]:
-    """Every node ``root`` was computed from, inputs first (iterative: graphs can be deep)."""
-    order: list[Any] = []
-    seen = {id(root)}
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, False))
-    return order
 
 
 def plot_gradient_flow(flow: GradientFlow, path: Any = None, title: str | None = None) -> Any:
