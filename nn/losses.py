@@ -424,18 +424,18 @@ def cross_entropy(
         return _cross_entropy_values(input, target, reduction, eps)
     x = _as_input(input, fn)
     n_classes = _scores(x, fn)
-    if (
-        weight is None
-        and not eps
-        and target.__class__ is np.ndarray
-        and target.dtype.kind in "iu"
-        and target.shape == x.data.shape[:-1]
-    ):  # a training loop's batch of labels: the fused op checks their range itself
-        return softmax_cross_entropy(x, target, reduction)
     w = _class_weight(weight, n_classes, x, fn)
     target_shape = target.shape if target.__class__ is np.ndarray else _shape_of(target)
     if w is None and not eps and target_shape != x.shape:
-        # The common case, class labels: one fused op (autodiff.softmax_cross_entropy).
+        # The common case, class labels: one fused op (autodiff.softmax_cross_entropy),
+        # which checks their range itself; a training loop's integer array of the right
+        # shape goes straight in, anything else is converted and checked here first.
+        if (
+            target.__class__ is np.ndarray
+            and target.dtype.kind in "iu"
+            and target_shape == x.data.shape[:-1]
+        ):
+            return softmax_cross_entropy(x, target, reduction)
         labels = _class_labels(target, x.shape, fn, rows_ok=True)
         return softmax_cross_entropy(x, labels, reduction)
     logp = x.log_softmax(axis=-1)
