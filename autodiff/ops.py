@@ -585,8 +585,7 @@ def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
             g = g * (1.0 / n)
         return g * (x.softmax(axis=-1) - onehot)  # type: ignore[attr-defined]
     probs = param.probs
-    if probs is None:  # a node rebuilt around an existing parameter: recompute
-        probs = _softmax(x, -1).reshape(-1, x.shape[-1])
+    assert probs is not None  # a Labels parameter is made with its node, by the forward
     if reduction == "none":
         grad = probs * np.reshape(g, (-1, 1))
         grad[param.picks] -= np.reshape(g, -1)
