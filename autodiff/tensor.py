@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ops
 from .engine import MODE, NARY, UNARY, Node, backpropagate, check_forward
-from .ops import Op
+from .ops import Op, core
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -468,7 +468,7 @@ class Tensor(Node):
         """
         axis = _norm_axis(axis, self.ndim, "var")
         centred = self - self.mean(axis=axis, keepdims=True)
-        n = ops._count(self.shape, axis)
+        n = core._count(self.shape, axis)
         # As numpy: no data left after ddof divides by 0, giving inf (or nan for 0/0).
         scale = ops.div(1.0, float(max(n - ddof, 0)))
         return (centred * centred).sum(axis=axis, keepdims=keepdims) * scale

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ops
 from .engine import MODE, NARY, UNARY, Node, backpropagate, check_forward
-from .ops import Op
+from .ops import Op, core, elementwise
 
 _new = object.__new__
 
@@ -181,15 +181,15 @@ class Value(Node):
 
     def exp(self) -> Value:
         """e**x.  ``Value(0.0).exp().data == 1.0``"""
-        return _make(ops.EXP, ops._exp(self.data), self, None)
+        return _make(ops.EXP, elementwise._exp(self.data), self, None)
 
     def log(self) -> Value:
         """Natural log; -inf at 0 and nan below, as IEEE.  ``Value(1.0).log().data == 0.0``"""
-        return _make(ops.LOG, ops._log(self.data), self, None)
+        return _make(ops.LOG, core._log(self.data), self, None)
 
     def sqrt(self) -> Value:
         """Square root; ``nan`` below 0.  ``Value(4.0).sqrt().data == 2.0``"""
-        return _make(ops.SQRT, ops._sqrt(self.data), self, None)
+        return _make(ops.SQRT, elementwise._sqrt(self.data), self, None)
 
     def abs(self) -> Value:
         """|x|, with derivative 0 at 0.  ``Value(-2.0).abs().data == 2.0``"""
@@ -201,16 +201,16 @@ class Value(Node):
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-x) as one op, derivative σ(1 − σ).  ``Value(0).sigmoid().data == 0.5``"""
-        return _make(ops.SIGMOID, ops._sigmoid(self.data), self, None)
+        return _make(ops.SIGMOID, elementwise._sigmoid(self.data), self, None)
 
     def relu(self) -> Value:
         """max(x, 0), with derivative 0 at 0.  ``Value(-1.0).relu().data == 0.0``"""
-        return _make(ops.RELU, ops._relu(self.data), self, None)
+        return _make(ops.RELU, elementwise._relu(self.data), self, None)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x ≥ 0, slope·x below.  ``Value(-2.0).leaky_relu(0.1).data == -0.2``"""
         s = _to_float(slope, "leaky_relu slope")
-        return _make(ops.LEAKY_RELU, ops._leaky_relu(self.data, s), self, s)
+        return _make(ops.LEAKY_RELU, elementwise._leaky_relu(self.data, s), self, s)
 
     # --- comparisons: on .data, no graph ---------------------------------------------
 

@@ -1,0 +1,227 @@
+"""The op table's core: the :class:`Op` record, the registry, and the helpers vjps use.
+
+Each :class:`Op` holds
+- ``scalar``: the forward on Python floats (what Value computes), with IEEE results
+  (``log(0) = -inf``, ``1/0 = inf``, ``(-1)**0.5 = nan``) instead of Python's exceptions;
+- ``array``: the forward on numpy arrays (what Tensor computes);
+- ``vjp(g, out, *operands)``: the vector-Jacobian product, the gradient of each
+  operand given ``g``, the gradient of the output.
+
+The vjps use only arithmetic, comparisons and the helpers below, so the same
+function runs on floats, on numpy arrays and on graph nodes. Run on nodes (which is
+what ``backward(create_graph=True)`` does) it records the backward pass as a graph,
+and gradients become differentiable again.
+
+Operand layouts (``kind``) are those of :mod:`autodiff.engine`: ``UNARY``, ``PARAM``
+(one operand plus a fixed parameter such as an exponent or a slope), ``BINARY`` (two
+operands, either of which may be a constant) and ``NARY``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import BINARY, PARAM, RPARAM, Node
+
+
+class Op:
+    """One primitive: its name, operand layout, forward kernels and vjp.
+
+    A ``BINARY`` op has one vjp per operand (``vjp`` for the first, ``vjp_b`` for the
+    second) and two derived ops for when one side is a constant: ``const_b``
+    (``x + 1``, kind PARAM) and ``const_a`` (``1 / x``, kind RPARAM). They share the
+    name, kernels and vjps; only the side that is a node is differentiated.
+
+    >>> from autodiff.ops import OPS
+    >>> OPS["tanh"].vjp(1.0, 0.5, 0.5493)  # d tanh / dx where tanh(x) = 0.5
+    0.75
+    """
+
+    __slots__ = (
+        "name",
+        "kind",
+        "scalar",
+        "array",
+        "vjp",
+        "vjp_b",
+        "symbol",
+        "builtin",
+        "const_a",
+        "const_b",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kind: int,
+        vjp: Callable[..., Any],
+        scalar: Callable[..., Any] | None = None,
+        array: Callable[..., Any] | None = None,
+        *,
+        vjp_b: Callable[..., Any] | None = None,
+        symbol: str = "",
+        builtin: bool = True,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.vjp = vjp
+        self.vjp_b = vjp_b
+        self.scalar = scalar
+        self.array = array
+        self.symbol = symbol  # infix operator, so a drawing can show "+1" or "1/x"
+        self.builtin = builtin
+        self.const_a: Op | None = None
+        self.const_b: Op | None = None
+        if kind == BINARY:
+            if vjp_b is None:
+                raise ValueError(f"binary op {name!r} needs vjp_b, the second operand's vjp")
+            self.const_b = Op(name, PARAM, vjp, scalar, array, symbol=symbol, builtin=builtin)
+            self.const_a = Op(name, RPARAM, vjp_b, scalar, array, symbol=symbol, builtin=builtin)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to the table; a built-in name cannot be taken over."""
+    existing = OPS.get(op.name)
+    if existing is not None and existing.builtin:
+        raise ValueError(f"op name {op.name!r} is a built-in op; choose another name")
+    OPS[op.name] = op
+    return op
+
+
+# --- IEEE scalar kernels ------------------------------------------------------------
+# Python's math raises where IEEE (and numpy) return inf or nan; these don't.
+
+
+def _log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        r = a**b
+    except (OverflowError, ZeroDivisionError):
+        return _ieee(np.power, a, b)
+    return math.nan if r.__class__ is complex else r  # negative base, fractional power
+
+
+def _ieee(f: Callable[..., Any], a: float, b: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(f(np.float64(a), np.float64(b)))
+
+
+def _quiet(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` without numpy's warnings: inf and nan are results here, as IEEE says."""
+
+    def kernel(*xs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return f(*xs)
+
+    kernel.__name__ = f.__name__
+    return kernel
+
+
+# --- differentiable helpers used inside vjps -----------------------------------------
+
+
+def log(x: Any) -> Any:
+    """Natural log of a float, an array or a node (recorded, so differentiable)."""
+    if isinstance(x, Node):
+        return x.log()  # type: ignore[attr-defined]
+    if isinstance(x, float):
+        return _log(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b on floats, arrays or nodes; a float 0 to a negative power gives inf (IEEE)."""
+    if a.__class__ is float:
+        return _pow(a, b)
+    return a**b
+
+
+def div(a: Any, b: Any) -> Any:
+    """a / b on floats, arrays or nodes; a float divided by zero gives inf or nan (IEEE)."""
+    if a.__class__ is np.ndarray or b.__class__ is np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan are the answer
+            return a / b
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return _ieee(np.divide, a, b)
+
+
+def exp(x: Any) -> Any:
+    """e**x of an array or a node (recorded, so differentiable)."""
+    return x.exp() if isinstance(x, Node) else np.exp(x)  # type: ignore[attr-defined]
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` broadcast to ``shape``: a new array, or a recorded op on a node."""
+    if isinstance(x, Node):
+        return x.broadcast_to(shape)  # type: ignore[attr-defined]
+    # Filling a fresh array is ~10x cheaper than np.broadcast_to's view, and writable.
+    out = np.empty(shape, dtype=x.dtype if x.__class__ is np.ndarray else np.result_type(x))
+    out[...] = x
+    return out
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` (array or node) over the axes broadcasting added, back to ``shape``.
+
+    >>> sum_to(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    if g.shape == shape:
+        return g
+    lead = len(g.shape) - len(shape)
+    if g.__class__ is np.ndarray:  # the hot path: ufunc.reduce skips np.sum's dispatch
+        if lead == 1 and shape and g.shape[1:] == shape:  # a bias: summed over the batch
+            return np.add.reduce(g, 0)  # type: ignore[no-any-return]
+        if lead:
+            g = np.add.reduce(g, tuple(range(lead)))
+        kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if kept:
+            g = np.add.reduce(g, kept, None, None, True)  # type: ignore[call-overload]
+        if g.__class__ is not np.ndarray:  # reducing every axis gives a numpy scalar
+            g = np.asarray(g)
+        return g if g.shape == shape else g.reshape(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _plain(x: Any) -> Any:
+    return x.data if isinstance(x, Node) else x  # type: ignore[attr-defined]
+
+
+def _keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes kept as size 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in axis} if isinstance(axis, tuple) else {axis % len(shape)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return x.shape if x.__class__ is np.ndarray else np.shape(_plain(x))  # type: ignore[no-any-return]
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    kept = _keep_shape(shape, axis)
+    return math.prod(shape) // max(math.prod(kept), 1) if shape else 1
