@@ -1,0 +1,42 @@
+"""Layers, one module per family: linear, containers, activations, dropout.
+
+Batches are rows: a layer takes an array of shape ``(batch, features)`` (or one
+sample of shape ``(features,)``) as a Tensor or anything numpy takes, and returns a
+Tensor. The activations also work on a single ``Value`` (``Softmax`` on a list of
+Values), which is how the scalar networks of :mod:`nn.scalar` use them.
+
+>>> import numpy as np
+>>> model = Sequential(Linear(3, 4, rng=np.random.default_rng(0)), ReLU(), Linear(4, 2))
+>>> model(np.ones((5, 3))).shape
+(5, 2)
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    activation_name,
+    get_activation,
+)
+from .base import check_width
+from .containers import Sequential
+from .dropout import Dropout
+from .linear import Linear
+
+__all__ = [
+    "ACTIVATIONS",
+    "Dropout",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "activation_name",
+    "check_width",
+    "get_activation",
+]
