@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import MODE, NARY, UNARY, Node, backpropagate, check_forward
+from .engine import MODE, Node, backpropagate, recording
 from .ops import Op, core
 
 _new = object.__new__
@@ -73,37 +73,34 @@ def _shapes(*xs: Any) -> str:
 
 
 def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
-    """A recorded Tensor produced by ``op`` (the caller checked that it needs a graph)."""
+    """The Tensor ``op`` computed, ``data``, with operands ``a`` and ``b`` in its slots as
+    the op's layout says (the caller checked that one of them requires grad); a leaf
+    when the calling thread records nothing (``no_grad``)."""
     if data.__class__ is not _ndarray:
         data = np.asarray(data)
-    if not MODE.plain:
-        if MODE.anomaly:
-            operands = tuple(a) if op.kind == NARY else (a,) if op.kind == UNARY else (a, b)
-            check_forward(op, data, operands)
-        if not MODE.grad_enabled:
-            return _leaf(data)
-    t = _new(Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = True
-    t.label = ""
-    t._op = op
-    t._a = a
-    t._b = b
-    t._g = None
-    return t
+    if not MODE.plain and not recording(op, data, a, b):
+        return _made(data, False, None, None, None)
+    return _made(data, True, op, a, b)
 
 
 def _leaf(data: Any) -> Tensor:
     """A Tensor that records nothing (no input required grad, or recording is off)."""
     if data.__class__ is not _ndarray:
         data = np.asarray(data)
+    return _made(data, False, None, None, None)
+
+
+def _made(data: np.ndarray, requires_grad: bool, op: Op | None, a: Any, b: Any) -> Tensor:
+    """The one place a Tensor is made by an op (``Tensor()`` checks and copies its data)."""
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = False
+    t.requires_grad = requires_grad
     t.label = ""
-    t._op = t._a = t._b = t._g = None
+    t._op = op
+    t._a = a
+    t._b = b
+    t._g = None
     return t
 
 
@@ -127,7 +124,7 @@ def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
             verb = "do not align" if np.ndim(xa) and np.ndim(xb) else "do not align (0-d operand)"
         raise ValueError(f"{_op_name(op)}: shapes {_shapes(left, right)} {verb}") from err
     a_node = a.requires_grad
-    if not (a_node or b_node) or not MODE.grad_enabled:
+    if not (a_node or b_node):
         return _leaf(data)
     # Operands in call order; those that need no grad are kept as plain constants.
     mine = a if a_node else xa
@@ -148,7 +145,8 @@ def _op_name(op: Op) -> str:
 
 
 def _param_op(op: Op, x: Tensor, param: Any, data: Any) -> Tensor:
-    if x.requires_grad and MODE.grad_enabled:
+    """The node of a PARAM op: ``x`` and a constant parameter (an axis, a shape, ...)."""
+    if x.requires_grad:
         return _node(op, data, x, param)
     return _leaf(data)
 
@@ -605,9 +603,7 @@ def _index_item(i: Any) -> Any:
 
 def _nary(op: Op, operands: Sequence[Any], data: Any) -> Tensor:
     """A node over several operands; those that need no grad are kept as constants."""
-    if not MODE.grad_enabled or not any(
-        isinstance(x, Tensor) and x.requires_grad for x in operands
-    ):
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in operands):
         return _leaf(data)
     kept = tuple(x if not isinstance(x, Tensor) or x.requires_grad else x.data for x in operands)
     return _node(op, data, kept, None)
