@@ -48,7 +48,7 @@ which is what this gives:
 The other jobs of a pass (fitting Tensor gradients to shape, accumulating into
 ``.grad`` or returning gradients for ``inputs``, anomaly checks, ``create_graph``,
 freeing the graph, one pass at a time) are named helpers the loop calls. The plain case
-(no ``create_graph``, ``inputs`` or anomaly checks), nearly every training step, takes
+(no ``create_graph`` and no anomaly checks), nearly every training step, takes
 ``_plain_pass``: the same loop specialised by hand for speed, which the tests check
 against this one over the whole op table.
 
@@ -243,7 +243,6 @@ RPARAM = _RParam("RPARAM")  # ... and to a constant left operand, RPARAM
 BINARY = _Binary("BINARY")
 NARY = _Nary("NARY")
 FREED = _Freed("FREED")
-FREED_KIND = FREED  # the name drawings used before layouts were objects
 
 
 class _FreedOp:
@@ -298,6 +297,7 @@ class _Mode:
         return not self.plain and _THREAD.anomaly
 
     def count(self, step: int) -> None:
+        """One switch more (+1) or fewer (-1) active in some thread."""
         with self._lock:
             self._switched += step
             self.plain = self._switched == 0
@@ -542,15 +542,14 @@ def backpropagate(
     is being differentiated.
     """
     checking = MODE.anomaly
-    if SPECIALISED and not create_graph and inputs is None and not checking:
-        _plain_pass(root, seed, free_graph)
-        return None
+    if SPECIALISED and not create_graph and not checking:
+        return _plain_pass(root, seed, inputs, free_graph)
     with _ONE_PASS_AT_A_TIME:
         order = _marked_order(root)
         root._g = seed
         sink = _Sink(inputs)
         try:
-            with _recording(create_graph):
+            with _grad_mode_for(create_graph):
                 for node in reversed(order):
                     g, node._g = node._g, None
                     if g is _PENDING:  # no gradient reached it
@@ -560,6 +559,8 @@ def backpropagate(
                     op = node._op
                     if op is None:  # a leaf
                         continue
+                    # The chain rule: d(root)/d(x) += d(root)/d(node) · d(node)/d(x), the
+                    # vjp giving the product for each operand x that is a node.
                     for _, x, gx in op.layout.vjps(op, node, g, create_graph):
                         if checking:
                             _check_backward(op, node, x, gx)
@@ -623,7 +624,7 @@ class _Sink:
         return [self.wanted[x] for x in self.inputs]
 
 
-def _recording(create_graph: bool) -> AbstractContextManager[None]:
+def _grad_mode_for(create_graph: bool) -> AbstractContextManager[None]:
     """Recording on for ``create_graph`` (even inside ``no_grad``): the vjps run on nodes
     and their results must be nodes with graphs. Otherwise the vjps run on plain data
     and the mode is left alone."""
@@ -641,20 +642,23 @@ def _free(order: list[Node]) -> None:
 
 
 # --- the plain case, specialised by hand ------------------------------------------------
-# Nearly every training step is a plain pass: gradients into .grad, no create_graph, no
-# anomaly checks. On a scalar graph the generic loop's calls per node (the layout's
+# Nearly every training step and first-order transform is a plain pass: no create_graph,
+# no anomaly checks. On a scalar graph the generic loop's calls per node (the layout's
 # parents and vjps, a list per node, the helpers) cost about as much as the arithmetic,
 # so here the order and the loop are written out per layout with the helpers inlined:
 # the same steps in the same order. tests/autodiff/test_engine.py checks over every op
 # of the table that both give identical gradients, first and second order.
 
 
-def _plain_pass(root: Node, seed: Any, free_graph: bool) -> None:
-    """``backpropagate`` without ``create_graph``, ``inputs`` or anomaly checks."""
+def _plain_pass(
+    root: Node, seed: Any, inputs: tuple[Node, ...] | None, free_graph: bool
+) -> list[Any] | None:
+    """``backpropagate`` without ``create_graph`` or anomaly checks."""
     with _ONE_PASS_AT_A_TIME:
         order = _plain_order(root)
         root._g = seed
         pending = _PENDING
+        wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
         # A graph holds one kind of node (Values and Tensors do not mix), so whether
         # gradients need fitting to their node's shape is known from the root.
         fitting = root._fit_grad is not None
@@ -672,11 +676,14 @@ def _plain_pass(root: Node, seed: Any, free_graph: bool) -> None:
                         or g.dtype is not data.dtype
                     ):
                         g = node._fit_grad(g)
-                acc = node.grad  # _add_to_grad
-                if acc is None or (acc.__class__ is float and acc == 0.0):
-                    node.grad = g
-                else:
-                    node.grad = node._fit_grad(acc + g) if fitting else acc + g
+                if wanted is None:  # _Sink.collect, and _add_to_grad
+                    acc = node.grad
+                    if acc is None or (acc.__class__ is float and acc == 0.0):
+                        node.grad = g
+                    else:
+                        node.grad = node._fit_grad(acc + g) if fitting else acc + g
+                elif node in wanted:
+                    wanted[node] = g
                 op = node._op
                 if op is None:
                     continue
@@ -713,6 +720,7 @@ def _plain_pass(root: Node, seed: Any, free_graph: bool) -> None:
             raise
         if free_graph:
             _free(order)
+    return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 
 def _sum(node: Node, a: Any, b: Any) -> Any:

@@ -88,9 +88,10 @@ class Op:
         if layout is BINARY:
             if vjp_b is None:
                 raise ValueError(f"binary op {name!r} needs vjp_b, the second operand's vjp")
-            kw = {"vjp_b": vjp_b, "symbol": symbol, "builtin": builtin}
-            self.const_b = Op(name, PARAM, vjp, scalar, array, **kw)  # type: ignore[arg-type]
-            self.const_a = Op(name, RPARAM, vjp, scalar, array, **kw)  # type: ignore[arg-type]
+            self.const_b, self.const_a = (
+                Op(name, side, vjp, scalar, array, vjp_b=vjp_b, symbol=symbol, builtin=builtin)
+                for side in (PARAM, RPARAM)
+            )
 
     @property
     def kind(self) -> Layout:

@@ -304,6 +304,8 @@ def _tensor_grads(fn, a0, b0, w, order):
     a, b = Tensor(a0, requires_grad=True), Tensor(b0, requires_grad=True)
     y = fn(a, b)
     out = (y * w[: y.size].reshape(y.shape)).sum() + (y * y).sum()  # y reached twice
+    if order == "inputs":  # returned, not accumulated (what grad() and jacobian() use)
+        return engine.backpropagate(out, np.ones(()), inputs=(a, b))
     if order == 1:
         out.backward()
         return [a.grad, b.grad]
@@ -338,7 +340,7 @@ _CASE_IDS = [
 ]
 
 
-@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("order", [1, 2, "inputs"])
 @pytest.mark.parametrize(("name", "i"), _CASE_IDS, ids=[f"{n}-{i}" for n, i in _CASE_IDS])
 @settings(max_examples=4)
 @given(
@@ -360,6 +362,8 @@ def _value_grads(case, xs, order):
     leaves = [Value(x) for x in xs]
     y = case.fn(*leaves)
     out = y * y + y * leaves[0]  # y reached twice, the first leaf once more
+    if order == "inputs":
+        return engine.backpropagate(out, 1.0, inputs=tuple(leaves))
     if order == 1:
         out.backward()
         return [x.grad for x in leaves]
@@ -372,7 +376,7 @@ def _value_grads(case, xs, order):
     return [x.grad for x in leaves]
 
 
-@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("order", [1, 2, "inputs"])
 @pytest.mark.parametrize("name", op_case_ids())
 @settings(max_examples=4)
 @given(data=st.data())
