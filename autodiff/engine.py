@@ -677,8 +677,8 @@ def _plain_pass(
                     ):
                         g = node._fit_grad(g)
                 if wanted is None:  # _Sink.collect, and _add_to_grad
-                    acc = node.grad
-                    if acc is None or (acc.__class__ is float and acc == 0.0):
+                    acc = node.grad  # a Value's 0.0 tested first: nearly every node
+                    if (acc.__class__ is float and acc == 0.0) or acc is None:
                         node.grad = g
                     else:
                         node.grad = node._fit_grad(acc + g) if fitting else acc + g

@@ -20,6 +20,7 @@ from autodiff import (
     engine,
     gradcheck,
     no_grad,
+    ops,
     primitive,
     softmax_cross_entropy,
     stack,
@@ -424,6 +425,20 @@ def test_every_layout_lists_operands_parents_and_vjps_consistently():
         g = np.ones(node.data.shape) if isinstance(node, Tensor) else 1.0
         positions = [i for i, _, _ in layout.vjps(node._op, node, g, False)]
         assert [operands[i] for i in positions] == list(parents)
+
+
+def test_the_binary_operators_build_the_node_make_builds():
+    from autodiff.value import _make
+
+    x, y = Value(1.5, label="x"), Value(-2.0, label="y")
+    for op, node in ((ops.ADD, x + y), (ops.SUB, x - y), (ops.MUL, x * y), (ops.POW, x**y)):
+        made = _make(op, op.scalar(x.data, y.data), x, y)
+        assert type(node) is type(made) is Value
+        for slot in Value.__slots__:
+            mine, theirs = getattr(node, slot), getattr(made, slot)
+            assert mine is theirs if slot in ("_op", "_a", "_b") else mine == theirs, slot
+        with no_grad():  # not plain: through _make itself
+            assert (x + y).parents == ()
 
 
 def test_ops_take_a_layout_object():
