@@ -115,6 +115,15 @@ class Layout:
     nodes among them, and ``vjps`` each node operand's gradient: ``(position, operand,
     gradient)`` triples. ``recorded`` (``backward(create_graph=True)``) passes the vjps
     the nodes themselves, so that what they compute is recorded; otherwise their data.
+
+    >>> from autodiff import Value
+    >>> x = Value(4.0)
+    >>> y = 2.0 / x
+    >>> layout = y._op.layout
+    >>> layout, layout.operands(y._a, y._b)[0], layout.parents(y)[0] is x
+    (RPARAM, 2.0, True)
+    >>> [(position, gx) for position, _, gx in layout.vjps(y._op, y, 1.0, False)]
+    [(1, -0.125)]
     """
 
     __slots__ = ("name",)
