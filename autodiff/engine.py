@@ -47,10 +47,9 @@ which is what this gives:
 
 The other jobs of a pass (fitting Tensor gradients to shape, accumulating into
 ``.grad`` or returning gradients for ``inputs``, anomaly checks, ``create_graph``,
-freeing the graph, one pass at a time) are named helpers the loop calls. The plain case
-(no ``create_graph`` and no anomaly checks), nearly every training step, takes
-``_plain_pass``: the same loop specialised by hand for speed, which the tests check
-against this one over the whole op table.
+freeing the graph, one pass at a time) are named helpers the loop calls. A pass without
+anomaly checks (nearly every one) takes ``_fast_pass``: the same loop specialised by
+hand for speed, which the tests check against this one over the whole op table.
 
 The grad mode (:func:`no_grad`, :func:`enable_grad`) and :func:`detect_anomaly` are per
 thread, as PyTorch's: a thread that evaluates under ``no_grad`` does not stop another
@@ -319,6 +318,9 @@ MODE = _Mode()
 def _switched(name: str, value: bool) -> Iterator[None]:
     """Set one of the calling thread's switches for a block, restoring it afterwards."""
     previous = getattr(_THREAD, name)
+    if previous == value:  # so already (``enable_grad`` while recording): the fast path stays
+        yield
+        return
     setattr(_THREAD, name, value)
     MODE.count(+1)
     try:
@@ -508,14 +510,14 @@ def _clear_marks(order: list[Node]) -> None:
 
 # --- the backward pass --------------------------------------------------------------------
 
-# Whether plain passes take ``_plain_pass``; False sends every pass through the loop of
-# ``backpropagate`` (the tests compare the two).
+# Whether passes without anomaly checks take ``_fast_pass``; False sends every pass
+# through the loop of ``backpropagate`` (the tests compare the two).
 SPECIALISED = True
 
 
 def through(g: Any, out: Any, *operands: Any) -> Any:
     """The vjp of an operand that receives the output's gradient unchanged (both sides
-    of ``x + y``, the left of ``x - y``). The plain pass knows it and skips the call.
+    of ``x + y``, the left of ``x - y``). The fast pass knows it and skips the call.
 
     >>> through(2.5, None, 1.0, 3.0)
     2.5
@@ -551,8 +553,8 @@ def backpropagate(
     is being differentiated.
     """
     checking = MODE.anomaly
-    if SPECIALISED and not create_graph and not checking:
-        return _plain_pass(root, seed, inputs, free_graph)
+    if SPECIALISED and not checking:
+        return _fast_pass(root, seed, create_graph, inputs, free_graph)
     with _ONE_PASS_AT_A_TIME:
         order = _marked_order(root)
         root._g = seed
@@ -650,80 +652,107 @@ def _free(order: list[Node]) -> None:
             node._a = node._b = None
 
 
-# --- the plain case, specialised by hand ------------------------------------------------
-# Nearly every training step and first-order transform is a plain pass: no create_graph,
-# no anomaly checks. On a scalar graph the generic loop's calls per node (the layout's
-# parents and vjps, a list per node, the helpers) cost about as much as the arithmetic,
-# so here the order and the loop are written out per layout with the helpers inlined:
-# the same steps in the same order. tests/autodiff/test_engine.py checks over every op
+# --- the same pass, specialised by hand for speed --------------------------------------
+# Every pass without anomaly checks (nearly every training step, every transform) takes
+# this one. On a scalar graph the generic loop's calls per node (the layout's parents
+# and vjps, a list per node, the helpers) cost about as much as the arithmetic, so here
+# the order and the loop are written out per layout with the helpers inlined: the same
+# steps in the same order. tests/autodiff/test_engine.py checks over every op
 # of the table that both give identical gradients, first and second order.
 
 
-def _plain_pass(
-    root: Node, seed: Any, inputs: tuple[Node, ...] | None, free_graph: bool
+def _fast_pass(
+    root: Node,
+    seed: Any,
+    create_graph: bool,
+    inputs: tuple[Node, ...] | None,
+    free_graph: bool,
 ) -> list[Any] | None:
-    """``backpropagate`` without ``create_graph`` or anomaly checks."""
+    """``backpropagate`` without anomaly checks, specialised by hand."""
     with _ONE_PASS_AT_A_TIME:
-        order = _plain_order(root)
+        order = _fast_order(root)
         root._g = seed
         pending = _PENDING
+        recorded = create_graph
         wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
         # A graph holds one kind of node (Values and Tensors do not mix), so whether
         # gradients need fitting to their node's shape is known from the root.
         fitting = root._fit_grad is not None
         try:
-            for node in reversed(order):
-                g = node._g
-                node._g = None
-                if g is pending:
-                    continue
-                if fitting:  # _fitted, with the check for the common case inlined
-                    data = node.data
-                    if (
-                        g.__class__ is not ndarray
-                        or g.shape != data.shape
-                        or g.dtype is not data.dtype
-                    ):
-                        g = node._fit_grad(g)
-                if wanted is None:  # _Sink.collect, and _add_to_grad
-                    acc = node.grad  # a Value's 0.0 tested first: nearly every node
-                    if (acc.__class__ is float and acc == 0.0) or acc is None:
-                        node.grad = g
-                    else:
-                        node.grad = node._fit_grad(acc + g) if fitting else acc + g
-                elif node in wanted:
-                    wanted[node] = g
-                op = node._op
-                if op is None:
-                    continue
-                layout = op.layout
-                vjp = op.vjp
-                if layout is BINARY:  # the commonest first
-                    x = node._a
-                    b = node._b
-                    out, xa, xb = node.data, x.data, b.data
-                    gx = g if vjp is through else vjp(g, out, xa, xb)
-                    prev = x._g  # _accumulate, for a; b's below
+            with _grad_mode_for(create_graph):
+                for node in reversed(order):
+                    g = node._g
+                    node._g = None
+                    if g is pending:
+                        continue
+                    if fitting:  # _fitted, with the check for the common case inlined
+                        data = node.data
+                        if (
+                            g.__class__ is not ndarray
+                            or g.shape != data.shape
+                            or g.dtype is not data.dtype
+                        ):
+                            g = node._fit_grad(g)
+                    if wanted is None:  # _Sink.collect, and _add_to_grad
+                        acc = node.grad  # a Value's 0.0 tested first: nearly every node
+                        if (acc.__class__ is float and acc == 0.0) or acc is None:
+                            node.grad = g
+                        else:
+                            node.grad = node._fit_grad(acc + g) if fitting else acc + g
+                    elif node in wanted:
+                        wanted[node] = g
+                    op = node._op
+                    if op is None:
+                        continue
+                    # Each layout's vjps (Layout.vjps), inlined; ``through`` not called.
+                    layout = op.layout
+                    vjp = op.vjp
+                    if layout is BINARY:  # the commonest first
+                        x = node._a
+                        b = node._b
+                        if recorded:
+                            out, xa, xb = node, x, b
+                        else:
+                            out, xa, xb = node.data, x.data, b.data
+                        gx = g if vjp is through else vjp(g, out, xa, xb)
+                        prev = x._g  # _accumulate, for a; b's below
+                        x._g = (
+                            gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
+                        )
+                        vjp = op.vjp_b
+                        gx = g if vjp is through else vjp(g, out, xa, xb)
+                        x = b
+                    elif layout is UNARY:
+                        x = node._a
+                        if vjp is through:
+                            gx = g
+                        elif recorded:
+                            gx = vjp(g, node, x)
+                        else:
+                            gx = vjp(g, node.data, x.data)
+                    elif layout is PARAM:
+                        x = node._a
+                        if vjp is through:
+                            gx = g
+                        elif recorded:
+                            gx = vjp(g, node, x, node._b)
+                        else:
+                            gx = vjp(g, node.data, x.data, node._b)
+                    elif layout is RPARAM:
+                        x = node._b
+                        vjp = op.vjp_b
+                        if vjp is through:
+                            gx = g
+                        elif recorded:
+                            gx = vjp(g, node, node._a, x)
+                        else:
+                            gx = vjp(g, node.data, node._a, x.data)
+                    else:  # NARY, rare: the generic path
+                        for _, x, gx in layout.vjps(op, node, g, recorded):
+                            x._g = _accumulate(x, x._g, gx)
+                        continue
+                    prev = x._g
                     x._g = gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
-                    vjp = op.vjp_b
-                    gx = g if vjp is through else vjp(g, out, xa, xb)
-                    x = b
-                elif layout is UNARY:
-                    x = node._a
-                    gx = g if vjp is through else vjp(g, node.data, x.data)
-                elif layout is PARAM:
-                    x = node._a
-                    gx = g if vjp is through else vjp(g, node.data, x.data, node._b)
-                elif layout is RPARAM:
-                    x = node._b
-                    vjp = op.vjp_b
-                    gx = g if vjp is through else vjp(g, node.data, node._a, x.data)
-                else:  # NARY, rare: the generic path
-                    for _, x, gx in layout.vjps(op, node, g, False):
-                        x._g = _accumulate(x, x._g, gx)
-                    continue
-                prev = x._g
-                x._g = gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
         except BaseException:
             _clear_marks(order)
             raise
@@ -737,7 +766,7 @@ def _sum(node: Node, a: Any, b: Any) -> Any:
     return fit(a) + fit(b)
 
 
-def _plain_order(root: Node) -> list[Node]:
+def _fast_order(root: Node) -> list[Node]:
     """``_marked_order`` with each layout's parents read inline."""
     order: list[Node] = []
     stack: list[Any] = [root]

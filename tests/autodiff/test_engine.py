@@ -1,5 +1,5 @@
 """The chain-rule core on both node types: accumulation, freeing, second-order checks,
-the plain pass against the readable loop over the op table, the grad mode per thread."""
+the fast pass against the readable loop over the op table, the grad mode per thread."""
 
 import sys
 import threading
@@ -244,9 +244,9 @@ def test_threads_backpropagating_through_shared_parameters_take_turns():
     assert w.grad == pytest.approx(300 * sum(2 * 0.5 * x * x + 1 for x in (1, 2, 3, 4)))
 
 
-# --- the plain pass and the readable loop agree, over the whole op table ----------------
+# --- the fast pass and the readable loop agree, over the whole op table -----------------
 #
-# backpropagate's loop is the reference; _plain_pass is the same loop specialised by
+# backpropagate's loop is the reference; _fast_pass is the same loop specialised by
 # hand for speed. Both must give bitwise the same gradients for every op of the table,
 # first order and (through the create_graph gradients) second order.
 
@@ -321,7 +321,7 @@ def _tensor_grads(fn, a0, b0, w, order):
 
 
 def _both(grads):
-    """What ``grads()`` gives through the plain pass, then through the readable loop."""
+    """What ``grads()`` gives through the fast pass, then through the readable loop."""
     plain = grads()
     engine.SPECIALISED = False
     try:
@@ -348,7 +348,7 @@ _CASE_IDS = [
     a=hnp.arrays(np.float64, (3, 4), elements=st.floats(-2, 2)),
     b=hnp.arrays(np.float64, (3, 4), elements=st.floats(0.5, 2)),
 )
-def test_plain_pass_equals_the_readable_loop_on_tensors(name, i, order, a, b):
+def test_fast_pass_equals_the_readable_loop_on_tensors(name, i, order, a, b):
     fn = _tensor_cases(name)[i]
     assert fn(Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)).op == name
     w = np.linspace(-1.0, 2.0, 48)
@@ -381,7 +381,7 @@ def _value_grads(case, xs, order):
 @pytest.mark.parametrize("name", op_case_ids())
 @settings(max_examples=4)
 @given(data=st.data())
-def test_plain_pass_equals_the_readable_loop_on_values(name, order, data):
+def test_fast_pass_equals_the_readable_loop_on_values(name, order, data):
     case = OP_CASES[name]
     xs = data.draw(case.floats())
     plain, readable = _both(lambda: _value_grads(case, xs, order))
@@ -399,13 +399,13 @@ def test_the_readable_loop_alone_passes_the_engine_checks(monkeypatch):
     assert x.grad == 7.0
 
 
-def test_toposort_and_the_plain_order_agree():
+def test_toposort_and_the_fast_order_agree():
     x, w = Value(0.5, label="x"), Value(2.0, label="w")
     y = ((x * w + 1.0).tanh() * x - 2.0 / w).relu() + (x - w)
     t = Tensor(np.ones((2, 3)), requires_grad=True)
     u = concatenate([t * 2.0, t.exp()], axis=0).sum(axis=0) @ np.ones(3)
     for root in (y, u):
-        plain = engine._plain_order(root)
+        plain = engine._fast_order(root)
         engine._clear_marks(plain)
         readable = engine.toposort(root)
         assert [id(n) for n in plain] == [id(n) for n in readable]
