@@ -669,6 +669,9 @@ def _fast_pass(
     free_graph: bool,
 ) -> list[Any] | None:
     """``backpropagate`` without anomaly checks, specialised by hand."""
+    if create_graph and not MODE.grad_enabled:  # _grad_mode_for, outside the common case
+        with enable_grad():
+            return _fast_pass(root, seed, create_graph, inputs, free_graph)
     with _ONE_PASS_AT_A_TIME:
         order = _fast_order(root)
         root._g = seed
@@ -679,80 +682,77 @@ def _fast_pass(
         # gradients need fitting to their node's shape is known from the root.
         fitting = root._fit_grad is not None
         try:
-            with _grad_mode_for(create_graph):
-                for node in reversed(order):
-                    g = node._g
-                    node._g = None
-                    if g is pending:
-                        continue
-                    if fitting:  # _fitted, with the check for the common case inlined
-                        data = node.data
-                        if (
-                            g.__class__ is not ndarray
-                            or g.shape != data.shape
-                            or g.dtype is not data.dtype
-                        ):
-                            g = node._fit_grad(g)
-                    if wanted is None:  # _Sink.collect, and _add_to_grad
-                        acc = node.grad  # a Value's 0.0 tested first: nearly every node
-                        if (acc.__class__ is float and acc == 0.0) or acc is None:
-                            node.grad = g
-                        else:
-                            node.grad = node._fit_grad(acc + g) if fitting else acc + g
-                    elif node in wanted:
-                        wanted[node] = g
-                    op = node._op
-                    if op is None:
-                        continue
-                    # Each layout's vjps (Layout.vjps), inlined; ``through`` not called.
-                    layout = op.layout
-                    vjp = op.vjp
-                    if layout is BINARY:  # the commonest first
-                        x = node._a
-                        b = node._b
-                        if recorded:
-                            out, xa, xb = node, x, b
-                        else:
-                            out, xa, xb = node.data, x.data, b.data
-                        gx = g if vjp is through else vjp(g, out, xa, xb)
-                        prev = x._g  # _accumulate, for a; b's below
-                        x._g = (
-                            gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
-                        )
-                        vjp = op.vjp_b
-                        gx = g if vjp is through else vjp(g, out, xa, xb)
-                        x = b
-                    elif layout is UNARY:
-                        x = node._a
-                        if vjp is through:
-                            gx = g
-                        elif recorded:
-                            gx = vjp(g, node, x)
-                        else:
-                            gx = vjp(g, node.data, x.data)
-                    elif layout is PARAM:
-                        x = node._a
-                        if vjp is through:
-                            gx = g
-                        elif recorded:
-                            gx = vjp(g, node, x, node._b)
-                        else:
-                            gx = vjp(g, node.data, x.data, node._b)
-                    elif layout is RPARAM:
-                        x = node._b
-                        vjp = op.vjp_b
-                        if vjp is through:
-                            gx = g
-                        elif recorded:
-                            gx = vjp(g, node, node._a, x)
-                        else:
-                            gx = vjp(g, node.data, node._a, x.data)
-                    else:  # NARY, rare: the generic path
-                        for _, x, gx in layout.vjps(op, node, g, recorded):
-                            x._g = _accumulate(x, x._g, gx)
-                        continue
-                    prev = x._g
+            for node in reversed(order):
+                g = node._g
+                node._g = None
+                if g is pending:
+                    continue
+                if fitting:  # _fitted, with the check for the common case inlined
+                    data = node.data
+                    if (
+                        g.__class__ is not ndarray
+                        or g.shape != data.shape
+                        or g.dtype is not data.dtype
+                    ):
+                        g = node._fit_grad(g)
+                if wanted is None:  # _Sink.collect, and _add_to_grad
+                    acc = node.grad  # a Value's 0.0 tested first: nearly every node
+                    if (acc.__class__ is float and acc == 0.0) or acc is None:
+                        node.grad = g
+                    else:
+                        node.grad = node._fit_grad(acc + g) if fitting else acc + g
+                elif node in wanted:
+                    wanted[node] = g
+                op = node._op
+                if op is None:
+                    continue
+                # Each layout's vjps (Layout.vjps), inlined; ``through`` not called.
+                layout = op.layout
+                vjp = op.vjp
+                if layout is BINARY:  # the commonest first
+                    x = node._a
+                    b = node._b
+                    if recorded:
+                        out, xa, xb = node, x, b
+                    else:
+                        out, xa, xb = node.data, x.data, b.data
+                    gx = g if vjp is through else vjp(g, out, xa, xb)
+                    prev = x._g  # _accumulate, for a; b's below
                     x._g = gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
+                    vjp = op.vjp_b
+                    gx = g if vjp is through else vjp(g, out, xa, xb)
+                    x = b
+                elif layout is UNARY:
+                    x = node._a
+                    if vjp is through:
+                        gx = g
+                    elif recorded:
+                        gx = vjp(g, node, x)
+                    else:
+                        gx = vjp(g, node.data, x.data)
+                elif layout is PARAM:
+                    x = node._a
+                    if vjp is through:
+                        gx = g
+                    elif recorded:
+                        gx = vjp(g, node, x, node._b)
+                    else:
+                        gx = vjp(g, node.data, x.data, node._b)
+                elif layout is RPARAM:
+                    x = node._b
+                    vjp = op.vjp_b
+                    if vjp is through:
+                        gx = g
+                    elif recorded:
+                        gx = vjp(g, node, node._a, x)
+                    else:
+                        gx = vjp(g, node.data, node._a, x.data)
+                else:  # NARY, rare: the generic path
+                    for _, x, gx in layout.vjps(op, node, g, recorded):
+                        x._g = _accumulate(x, x._g, gx)
+                    continue
+                prev = x._g
+                x._g = gx if prev is pending else _sum(x, prev, gx) if fitting else prev + gx
         except BaseException:
             _clear_marks(order)
             raise

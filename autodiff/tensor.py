@@ -17,6 +17,7 @@ import numpy as np
 from . import ops
 from .engine import MODE, Node, backpropagate, recording
 from .ops import Op, core
+from .ops.nn import loss_and_labels
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -72,36 +73,30 @@ def _shapes(*xs: Any) -> str:
     return " and ".join(str(np.shape(x.data if isinstance(x, Tensor) else x)) for x in xs)
 
 
-def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
+def _node(op: Op | None, data: Any, a: Any, b: Any) -> Tensor:
     """The Tensor ``op`` computed, ``data``, with operands ``a`` and ``b`` in its slots as
-    the op's layout says (the caller checked that one of them requires grad); a leaf
-    when the calling thread records nothing (``no_grad``)."""
+    the op's layout says (the caller checked that one of them requires grad): the one
+    place a Tensor is made by an op. A leaf when ``op`` is None or the calling thread
+    records nothing (``no_grad``)."""
     if data.__class__ is not _ndarray:
         data = np.asarray(data)
-    if not MODE.plain and not recording(op, data, a, b):
-        return _made(data, False, None, None, None)
-    return _made(data, True, op, a, b)
-
-
-def _leaf(data: Any) -> Tensor:
-    """A Tensor that records nothing (no input required grad, or recording is off)."""
-    if data.__class__ is not _ndarray:
-        data = np.asarray(data)
-    return _made(data, False, None, None, None)
-
-
-def _made(data: np.ndarray, requires_grad: bool, op: Op | None, a: Any, b: Any) -> Tensor:
-    """The one place a Tensor is made by an op (``Tensor()`` checks and copies its data)."""
+    if op is not None and not MODE.plain and not recording(op, data, a, b):
+        op = a = b = None
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = requires_grad
+    t.requires_grad = op is not None
     t.label = ""
     t._op = op
     t._a = a
     t._b = b
     t._g = None
     return t
+
+
+def _leaf(data: Any) -> Tensor:
+    """A Tensor that records nothing (no input required grad, or recording is off)."""
+    return _node(None, data, None, None)
 
 
 def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
@@ -695,8 +690,7 @@ def softmax_cross_entropy(logits: Tensor, labels: Any, reduction: str = "none") 
             f"{fn}: label {y[at]} at index {at} is out of range for {classes} classes "
             f"(labels are 0..{classes - 1})"
         )
-    param = ops.Labels(y, reduction)
-    data = ops.SOFTMAX_CROSS_ENTROPY.array(logits.data, param)  # type: ignore[misc]
+    data, param = loss_and_labels(logits.data, y, reduction)
     return _param_op(ops.SOFTMAX_CROSS_ENTROPY, logits, param, data)
 
 

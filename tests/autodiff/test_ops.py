@@ -9,8 +9,13 @@ import pytest
 
 from autodiff import Tensor, Value
 from autodiff.engine import BINARY, NARY, PARAM, RPARAM, UNARY, Layout
-from autodiff.ops import OPS, Labels, Op, broadcast_to, div, power, register, sum_to
-from autodiff.ops.nn import _softmax, _vjp_softmax_cross_entropy
+from autodiff.ops import OPS, Op, broadcast_to, div, power, register, sum_to
+from autodiff.ops.nn import (
+    _softmax,
+    _softmax_cross_entropy,
+    _vjp_softmax_cross_entropy,
+    loss_and_labels,
+)
 
 
 def test_every_op_has_a_layout_object_and_a_vjp_per_node_operand():
@@ -95,6 +100,8 @@ def test_unary_vjps_run_on_floats_arrays_and_nodes_alike(name):
 
 
 def test_softmax_cross_entropy_vjp_is_a_function_of_its_operands_alone():
+    # The softmax is the node's second output, kept in its parameter by the forward;
+    # the vjp reads it and changes nothing, so calling it again gives the same.
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 3))
     labels = np.array([0, 2, 1, 2])
@@ -104,10 +111,12 @@ def test_softmax_cross_entropy_vjp_is_a_function_of_its_operands_alone():
         ("sum", np.asarray(2.0), 2.0),
         ("none", np.arange(4.0), np.arange(4.0)[:, None]),
     ):
-        param = Labels(labels, reduction)  # no forward has run with it
-        first = _vjp_softmax_cross_entropy(g, None, x, param)
+        loss, param = loss_and_labels(x, labels, reduction)
+        assert np.array_equal(_softmax_cross_entropy(x, param), loss)  # the op's forward
+        first = _vjp_softmax_cross_entropy(g, loss, x, param)
         assert np.allclose(first, (_softmax(x, 1) - onehot) * scale)
-        assert np.array_equal(_vjp_softmax_cross_entropy(g, None, x, param), first)
+        assert np.array_equal(_vjp_softmax_cross_entropy(g, loss, x, param), first)
+        assert np.allclose(param.probs, _softmax(x, 1), rtol=1e-15, atol=0)
 
 
 def test_helpers_sum_to_broadcast_to_div_and_power():
