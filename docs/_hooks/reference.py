@@ -1,0 +1,123 @@
+"""MkDocs hook: one API reference page per public module of the packages, found at build time.
+
+The packages' folders are walked (nothing is imported), so a module added to
+``autodiff`` or ``nn`` gets its page, and a place in the navigation, without editing
+the docs. Each page is a mkdocstrings ``:::`` directive: the module's docstring and
+every public name it defines (``__all__`` where the module has one). A package's page
+also lists the names it re-exports, each linked to the page that documents it.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+import griffe
+from mkdocs.structure.files import File
+
+PACKAGES = ("autodiff", "nn")
+FOLDER = "reference"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def public_modules(package: str, root: Path = ROOT) -> list[str]:
+    """``package`` and its modules and subpackages, depth first, private ones left out.
+
+    A module is private when any part of its dotted name starts with an underscore
+    (``__main__`` included).
+    """
+    found = [package]
+
+    def walk(path: Path, prefix: str) -> None:
+        for info in sorted(pkgutil.iter_modules([str(path)]), key=lambda m: m.name):
+            if info.name.startswith("_"):
+                continue
+            name = f"{prefix}.{info.name}"
+            found.append(name)
+            if info.ispkg:
+                walk(path / info.name, name)
+
+    walk(root / package.replace(".", "/"), package)
+    return found
+
+
+def page_uri(module: str) -> str:
+    """Where ``module``'s page lives in the docs."""
+    return f"{FOLDER}/{module}.md"
+
+
+def _is_package(module: str, root: Path = ROOT) -> bool:
+    return (root / module.replace(".", "/") / "__init__.py").exists()
+
+
+def reexports(package: str, modules: list[str], root: Path = ROOT) -> list[tuple[str, str, str]]:
+    """(name, kind, path of its definition) for each name ``package`` exports from elsewhere.
+
+    griffe reads the sources (nothing is imported) and follows each re-export to where
+    the name is defined: ``nn.Linear`` to ``nn.layers.linear.Linear``.
+    """
+    loaded = griffe.load(package, search_paths=[str(root)], resolve_aliases=True)
+    rows = []
+    for name in loaded.exports or ():
+        member = loaded.get_member(name) if name in loaded.members else None
+        if member is None:
+            continue
+        target = member.final_target if member.is_alias else member
+        if target.path == f"{package}.{name}" and not target.is_module:
+            continue  # defined in the package itself: its page shows it
+        rows.append((name, target.kind.value, target.path))
+    return rows
+
+
+def _link(path: str, kind: str, modules: list[str]) -> str:
+    """The reference page (and anchor) that documents the object at ``path``."""
+    if kind == "module" and path in modules:
+        return page_uri(path).removeprefix(f"{FOLDER}/")
+    home = path
+    while home and home not in modules:
+        home = home.rpartition(".")[0]
+    return page_uri(home).removeprefix(f"{FOLDER}/") + f"#{path}"
+
+
+def page(module: str, modules: list[str]) -> str:
+    """The Markdown of ``module``'s reference page."""
+    if not _is_package(module):
+        return f"# `{module}`\n\n::: {module}\n    options:\n      show_root_heading: false\n"
+    text = [f"# `{module}`", "", f"::: {module}", "    options:", "      show_root_heading: false"]
+    text += ["      members: false", ""]
+    rows = reexports(module, modules)
+    if rows:
+        text += ["## Names exported here", "", "| name | what | documented in |", "| --- | --- | --- |"]
+        for name, kind, path in rows:
+            link = _link(path, kind, modules)
+            text.append(f"| [`{module}.{name}`]({link}) | {kind} | `{path}` |")
+        text.append("")
+    subs = [m for m in modules if m.rpartition(".")[0] == module]
+    if subs:
+        text += ["## Modules", ""]
+        text += [f"- [`{m}`]({page_uri(m).removeprefix(f'{FOLDER}/')})" for m in subs]
+        text.append("")
+    return "\n".join(text)
+
+
+def _modules() -> list[str]:
+    return [m for p in PACKAGES for m in public_modules(p)]
+
+
+def on_config(config: Any) -> Any:
+    """Append the reference's pages to the navigation, one section per package."""
+    modules = _modules()
+    section = []
+    for package in PACKAGES:
+        section.append({f"{package}": [{m: page_uri(m)} for m in modules if m.split(".")[0] == package]})
+    config["nav"] = [*config["nav"], {"API reference": section}]
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Add the generated pages to the build."""
+    modules = _modules()
+    for module in modules:
+        files.append(File.generated(config, page_uri(module), content=page(module, modules)))
+    return files
