@@ -16,9 +16,15 @@ from typing import Any
 import griffe
 from mkdocs.structure.files import File
 
-PACKAGES = ("autodiff", "nn")
+PACKAGES = ("autodiff", "nn")  # unless mkdocs.yml's extra: api_reference: names others
 FOLDER = "reference"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _setup(config: Any) -> tuple[list[str], Path]:
+    """The packages to document and the folder they are in (mkdocs.yml's folder)."""
+    packages = list(config["extra"].get("api_reference", PACKAGES))
+    return packages, Path(config["config_file_path"]).resolve().parent
 
 
 def public_modules(package: str, root: Path = ROOT) -> list[str]:
@@ -80,13 +86,13 @@ def _link(path: str, kind: str, modules: list[str]) -> str:
     return page_uri(home).removeprefix(f"{FOLDER}/") + f"#{path}"
 
 
-def page(module: str, modules: list[str]) -> str:
+def page(module: str, modules: list[str], root: Path = ROOT) -> str:
     """The Markdown of ``module``'s reference page."""
-    if not _is_package(module):
+    if not _is_package(module, root):
         return f"# `{module}`\n\n::: {module}\n    options:\n      show_root_heading: false\n"
     text = [f"# `{module}`", "", f"::: {module}", "    options:", "      show_root_heading: false"]
     text += ["      members: false", ""]
-    rows = reexports(module, modules)
+    rows = reexports(module, modules, root)
     if rows:
         text += ["## Names exported here", "", "| name | what | documented in |", "| --- | --- | --- |"]
         for name, kind, path in rows:
@@ -101,23 +107,27 @@ def page(module: str, modules: list[str]) -> str:
     return "\n".join(text)
 
 
-def _modules() -> list[str]:
-    return [m for p in PACKAGES for m in public_modules(p)]
+def _modules(packages: list[str], root: Path) -> list[str]:
+    return [m for p in packages for m in public_modules(p, root)]
 
 
 def on_config(config: Any) -> Any:
     """Append the reference's pages to the navigation, one section per package."""
-    modules = _modules()
-    section = []
-    for package in PACKAGES:
-        section.append({f"{package}": [{m: page_uri(m)} for m in modules if m.split(".")[0] == package]})
-    config["nav"] = [*config["nav"], {"API reference": section}]
+    packages, root = _setup(config)
+    modules = _modules(packages, root)
+    section = [
+        {package: [{m: page_uri(m)} for m in modules if m.split(".")[0] == package]}
+        for package in packages
+    ]
+    config["nav"] = [*(config["nav"] or []), {"API reference": section}]
     return config
 
 
 def on_files(files: Any, config: Any) -> Any:
     """Add the generated pages to the build."""
-    modules = _modules()
+    packages, root = _setup(config)
+    modules = _modules(packages, root)
     for module in modules:
-        files.append(File.generated(config, page_uri(module), content=page(module, modules)))
+        content = page(module, modules, root)
+        files.append(File.generated(config, page_uri(module), content=content))
     return files

@@ -21,7 +21,9 @@ import base64
 import hashlib
 import html
 import os
+import re
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -68,7 +70,8 @@ def execute(nb: Any, folder: Path, name: str) -> Any:
     root = str(Path(__file__).resolve().parents[2])
     # The kernel imports this checkout's autodiff and nn, as the build does.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, env_path) if p)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # hypothesis keeps its example database out of the docs folder.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="hypothesis-"))
     client = NotebookClient(
         nb,
         timeout=TIMEOUT,
@@ -78,14 +81,18 @@ def execute(nb: Any, folder: Path, name: str) -> Any:
     try:
         client.execute()
     except CellExecutionError as err:
-        raise PluginError(f"tutorial {name}: a code cell failed\n{err}") from None
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # the traceback without its colours
+        raise PluginError(f"tutorial {name}: a code cell failed\n{plain}") from None
     return nb
 
 
 def _image(mime: str, data: str, alt: str) -> str:
     """An <img> carrying the picture itself (a data URI), so the page needs no other file."""
     payload = data if mime == "image/png" else base64.b64encode(data.encode()).decode()
-    return f'<img class="cell-output" alt="{html.escape(alt)}" src="data:{mime};base64,{payload}">'
+    return (
+        f'<div class="cell-output cell-output-picture"><img alt="{html.escape(alt)}" '
+        f'src="data:{mime};base64,{payload}"></div>'
+    )
 
 
 def _one_line(markup: str) -> str:

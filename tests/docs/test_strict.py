@@ -1,0 +1,93 @@
+"""``mkdocs build --strict`` with the site's own configuration, on small made-up projects:
+it fails on a failing example, a broken link or a missing reference, and it does not
+fail when a new module arrives with members that have no docstring."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD_MODULE = '''"""A module added after the docs were written."""
+
+
+def documented(x: float) -> float:
+    """Twice ``x``.
+
+    >>> documented(2.0)
+    4.0
+    """
+    return 2 * x
+
+
+def undocumented(x):
+    return x
+
+
+class Thing:
+    value = 1
+
+    def method(self):
+        return self.value
+'''
+
+TUTORIAL = '''# A tutorial
+
+```python
+print(6 * 7)
+```
+'''
+
+
+def project(tmp_path: Path, pages: dict[str, str], modules: dict[str, str]) -> Path:
+    """A project using the site's mkdocs.yml, with its own pages and a package ``toy``."""
+    yaml = pytest.importorskip("yaml")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "mkdocstrings" in plugin:
+            options = plugin["mkdocstrings"]["handlers"]["python"]["options"]
+            options["extensions"] = [str(ROOT / e) for e in options["extensions"]]
+    config["extra"]["api_reference"] = ["toy"]
+    config["nav"] = list(pages)
+    config.pop("extra_css", None)
+    config["theme"] = {"name": "mkdocs"}  # quicker to build; the hooks do not depend on it
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for name, text in pages.items():
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "__init__.py").write_text('"""A toy package."""\n', encoding="utf-8")
+    for name, text in modules.items():
+        (tmp_path / "toy" / f"{name}.py").write_text(text, encoding="utf-8")
+    return tmp_path / "mkdocs.yml"
+
+
+def test_a_new_module_gets_its_page_and_undocumented_members_do_not_fail(tmp_path, mkdocs_build):
+    pages = {"index.md": "# Home\n\nSee [documented][toy.fresh.documented].\n",
+             "tutorials/one.md": TUTORIAL}  # fmt: skip
+    result = mkdocs_build(project(tmp_path, pages, {"fresh": GOOD_MODULE}), tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-4000:]
+    page = (tmp_path / "site" / "reference" / "toy.fresh" / "index.html").read_text("utf-8")
+    for name in ("toy.fresh.documented", "toy.fresh.undocumented", "toy.fresh.Thing.method"):
+        assert f'id="{name}"' in page
+    tutorial = (tmp_path / "site" / "tutorials" / "one" / "index.html").read_text("utf-8")
+    assert "42" in tutorial
+    assert (tmp_path / "site" / "tutorials" / "one.ipynb").is_file()
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ("# Bad\n\n```python\n1 / 0\n```\n", "ZeroDivisionError"),
+        ("# Bad\n\nA [link](nowhere.md).\n", "nowhere.md"),
+        ("# Bad\n\nA <a href=\"../nowhere/\">raw link</a>.\n", "broken internal link"),
+        ("# Bad\n\nSee [it][toy.fresh.missing].\n", "toy.fresh.missing"),
+    ],
+    ids=["failing-example", "broken-link", "broken-html-link", "missing-reference"],
+)
+def test_strict_build_fails(tmp_path, mkdocs_build, page, expected):
+    pages = {"index.md": "# Home\n", "tutorials/bad.md": page}
+    result = mkdocs_build(project(tmp_path, pages, {"fresh": GOOD_MODULE}), tmp_path / "site")
+    assert result.returncode != 0
+    assert expected in result.stdout + result.stderr
