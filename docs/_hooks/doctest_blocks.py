@@ -37,6 +37,6 @@ def fence_examples(text: str) -> str:
 class DoctestBlocks(griffe.Extension):
     """Fence the doctest examples of every docstring griffe loads."""
 
-    def on_object(self, *, obj: Any, **kwargs: Any) -> None:  # noqa: D102
+    def on_object(self, *, obj: Any, **kwargs: Any) -> None:
         if obj.docstring is not None and ">>>" in obj.docstring.value:
             obj.docstring.value = fence_examples(obj.docstring.value)

@@ -94,7 +94,12 @@ def page(module: str, modules: list[str], root: Path = ROOT) -> str:
     text += ["      members: false", ""]
     rows = reexports(module, modules, root)
     if rows:
-        text += ["## Names exported here", "", "| name | what | documented in |", "| --- | --- | --- |"]
+        text += [
+            "## Names exported here",
+            "",
+            "| name | what | documented in |",
+            "| --- | --- | --- |",
+        ]
         for name, kind, path in rows:
             link = _link(path, kind, modules)
             text.append(f"| [`{module}.{name}`]({link}) | {kind} | `{path}` |")

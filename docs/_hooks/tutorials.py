@@ -108,7 +108,7 @@ def outputs(cell: Any, alt: str) -> list[str]:
         if kind == "stream":
             text = out["text"].rstrip("\n")
             if text:
-                shown.append(f'```text {{ .cell-output .{out["name"]} }}\n{text}\n```')
+                shown.append(f"```text {{ .cell-output .{out['name']} }}\n{text}\n```")
         elif kind in ("execute_result", "display_data"):
             data = out["data"]
             if "image/svg+xml" in data:
@@ -167,7 +167,9 @@ def on_files(files: Any, config: Any) -> Any:
     }
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        futures = {uri: pool.submit(_run, uri, text, folder) for uri, (text, folder) in jobs.items()}
+        futures = {
+            uri: pool.submit(_run, uri, text, folder) for uri, (text, folder) in jobs.items()
+        }
         for uri, future in futures.items():
             _RESULTS[uri] = future.result()
     return files
@@ -198,5 +200,7 @@ if __name__ == "__main__":
     out.mkdir(parents=True, exist_ok=True)
     for source in sorted((Path(__file__).resolve().parents[1] / FOLDER).glob("*.md")):
         if is_tutorial(f"{FOLDER}{source.name}"):
-            nbformat.write(notebook(source.read_text(encoding="utf-8")), str(out / f"{source.stem}.ipynb"))
+            nbformat.write(
+                notebook(source.read_text(encoding="utf-8")), str(out / f"{source.stem}.ipynb")
+            )
             print(out / f"{source.stem}.ipynb")

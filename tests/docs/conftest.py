@@ -40,7 +40,10 @@ def need_docs_extra() -> None:
 
 def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
     """``mkdocs build --strict`` of ``config`` into ``site``; the result, output captured."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     env["NO_MKDOCS_2_WARNING"] = "1"
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],

@@ -46,6 +46,7 @@ def test_every_tutorial_is_a_page_and_an_executed_notebook(site):
 
 def test_pictures_are_what_the_engine_drew(site):
     """Graph drawings are inline SVG images, plots PNGs, step pages iframes."""
+
     def count(name, pattern):
         text = (site / "tutorials" / name / "index.html").read_text(encoding="utf-8")
         return len(re.findall(pattern, text))
