@@ -69,7 +69,12 @@ def reexports(package: str, modules: list[str], root: Path = ROOT) -> list[tuple
         member = loaded.get_member(name) if name in loaded.members else None
         if member is None:
             continue
-        target = member.final_target if member.is_alias else member
+        try:
+            target = member.final_target if member.is_alias else member
+        except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+            # From another library (``from json import dumps``): named, not documented here.
+            rows.append((name, "external", member.target_path))
+            continue
         if target.path == f"{package}.{name}" and not target.is_module:
             continue  # defined in the package itself: its page shows it
         rows.append((name, target.kind.value, target.path))
@@ -101,8 +106,10 @@ def page(module: str, modules: list[str], root: Path = ROOT) -> str:
             "| --- | --- | --- |",
         ]
         for name, kind, path in rows:
-            link = _link(path, kind, modules)
-            text.append(f"| [`{module}.{name}`]({link}) | {kind} | `{path}` |")
+            shown = f"`{module}.{name}`"
+            if kind != "external":
+                shown = f"[{shown}]({_link(path, kind, modules)})"
+            text.append(f"| {shown} | {kind} | `{path}` |")
         text.append("")
     subs = [m for m in modules if m.rpartition(".")[0] == module]
     if subs:

@@ -104,11 +104,18 @@ def test_every_public_module_has_a_reference_page(site, hook):
             assert (site / "reference" / module / "index.html").is_file(), module
 
 
-def test_doctest_examples_render_as_code(site):
-    """A docstring's ``>>>`` lines are a code block, not a quotation."""
-    text = (site / "reference" / "autodiff.value" / "index.html").read_text(encoding="utf-8")
-    assert "<blockquote>" not in text
-    assert "&gt;&gt;&gt;" in text
+def test_docstrings_render_as_markdown(site):
+    """A docstring's ``>>>`` lines are a code block, not a quotation; Sphinx roles are code;
+    private names and dunder methods stay out of the reference."""
+    for module in ("autodiff.value", "nn", "autodiff"):
+        text = (site / "reference" / module / "index.html").read_text(encoding="utf-8")
+        assert "<blockquote>" not in text, module
+        assert "&gt;&gt;&gt;" in text, module
+        assert ":mod:" not in text, module
+    value = (site / "reference" / "autodiff.value" / "index.html").read_text(encoding="utf-8")
+    assert 'id="autodiff.value.Value.backward"' in value
+    assert 'id="autodiff.value.Value.__add__"' not in value
+    assert 'id="autodiff.value._to_float"' not in value
 
 
 def test_no_broken_internal_links(site, hook):

@@ -63,11 +63,30 @@ def project(tmp_path: Path, pages: dict[str, str], modules: dict[str, str]) -> P
     return tmp_path / "mkdocs.yml"
 
 
+REEXPORTING_PACKAGE = '''"""A subpackage that re-exports names, some from other libraries."""
+
+from json import dumps
+
+from .inner import helper
+
+__all__ = ["dumps", "helper"]
+'''
+
+
 def test_a_new_module_gets_its_page_and_undocumented_members_do_not_fail(tmp_path, mkdocs_build):
     pages = {"index.md": "# Home\n\nSee [documented][toy.fresh.documented].\n",
              "tutorials/one.md": TUTORIAL}  # fmt: skip
-    result = mkdocs_build(project(tmp_path, pages, {"fresh": GOOD_MODULE}), tmp_path / "site")
+    config = project(tmp_path, pages, {"fresh": GOOD_MODULE})
+    sub = tmp_path / "toy" / "sub"
+    sub.mkdir()
+    (sub / "__init__.py").write_text(REEXPORTING_PACKAGE, encoding="utf-8")
+    (sub / "inner.py").write_text("def helper():\n    return 1\n", encoding="utf-8")
+    exporter = 'from json import dumps\n\n__all__ = ["dumps", "f"]\n\n\ndef f():\n    return 1\n'
+    (tmp_path / "toy" / "exporter.py").write_text(exporter, encoding="utf-8")
+    result = mkdocs_build(config, tmp_path / "site")
     assert result.returncode == 0, result.stderr[-4000:]
+    sub_page = (tmp_path / "site" / "reference" / "toy.sub" / "index.html").read_text("utf-8")
+    assert 'href="../toy.sub.inner/#toy.sub.inner.helper"' in sub_page
     page = (tmp_path / "site" / "reference" / "toy.fresh" / "index.html").read_text("utf-8")
     for name in ("toy.fresh.documented", "toy.fresh.undocumented", "toy.fresh.Thing.method"):
         assert f'id="{name}"' in page
