@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import logging
 import os
 import re
 import sys
@@ -34,6 +35,8 @@ import nbformat
 from mkdocs.exceptions import PluginError
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+log = logging.getLogger("mkdocs.hooks.tutorials")
 
 FOLDER = "tutorials/"
 KERNEL = "python3"
@@ -58,7 +61,7 @@ def notebook(text: str) -> Any:
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("%%"):
-            raise ValueError(
+            raise PluginError(
                 f"a {cell.source.split()[0]} cell: write shell commands in ```console blocks"
             )
     return nb
@@ -66,12 +69,6 @@ def notebook(text: str) -> Any:
 
 def execute(nb: Any, folder: Path, name: str) -> Any:
     """Run ``nb`` in a fresh kernel started in ``folder``; a failing cell raises PluginError."""
-    env_path = os.environ.get("PYTHONPATH", "")
-    root = str(Path(__file__).resolve().parents[2])
-    # The kernel imports this checkout's autodiff and nn, as the build does.
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, env_path) if p)
-    # hypothesis keeps its example database out of the docs folder.
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="hypothesis-"))
     client = NotebookClient(
         nb,
         timeout=TIMEOUT,
@@ -153,13 +150,24 @@ def _run(src_uri: str, text: str, folder: Path) -> tuple[str, Any]:
         shown = markdown(nb, src_uri)
         _CACHE[key] = (shown, nb)
         seconds = time.perf_counter() - began
-        print(f"INFO    -  tutorials: ran {src_uri} in {seconds:.1f} s", file=sys.stderr)
+        log.info("tutorials: ran %s in %.1f s", src_uri, seconds)
     return _CACHE[key]
+
+
+def _kernel_environment() -> None:
+    """What the kernels inherit: this checkout's packages first on the path, as the
+    build imports them, and hypothesis's example database outside the docs folder."""
+    root = str(Path(__file__).resolve().parents[2])
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, *paths) if p)
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="hypothesis-"))
 
 
 def on_files(files: Any, config: Any) -> Any:
     """Run all tutorials up front, as many at a time as there are cores."""
     _RESULTS.clear()
+    _kernel_environment()
     jobs = {
         f.src_uri: (Path(f.abs_src_path).read_text(encoding="utf-8"), Path(f.abs_src_path).parent)
         for f in files.documentation_pages()
@@ -179,6 +187,10 @@ def on_page_markdown(markdown_text: str, page: Any, config: Any, files: Any) -> 
     """A tutorial's page is its executed notebook, with a link to download it."""
     uri = page.file.src_uri
     if not is_tutorial(uri):
+        if "```python" in markdown_text:
+            # Only the tutorials' code runs at build time: an example anywhere else
+            # would show output nobody checked.
+            log.warning("%s has a ```python block; examples belong in docs/tutorials/", uri)
         return markdown_text
     shown, _ = _RESULTS[uri]
     lines = shown.split("\n", 1)

@@ -103,10 +103,10 @@ def test_strict_build_fails_on_a_failing_example(tmp_path, mkdocs_build):
     assert "ZeroDivisionError" in result.stderr
 
 
-def test_strict_build_fails_on_broken_links_and_missing_references(tmp_path, mkdocs_build):
+def test_strict_build_fails_on_broken_links_missing_references_and_unrun_code(tmp_path, mkdocs_build):
     bad = (
         '# Bad\n\nA [link](nowhere.md), a <a href="../nowhere/">raw link</a>, '
-        "a [reference][toy.fresh.missing].\n"
+        "a [reference][toy.fresh.missing].\n\n```python\nprint('never run')\n```\n"
     )
     pages = {"index.md": "# Home\n", "bad.md": bad}
     result = mkdocs_build(project(tmp_path, pages, {"fresh": GOOD_MODULE}), tmp_path / "site")
@@ -115,3 +115,4 @@ def test_strict_build_fails_on_broken_links_and_missing_references(tmp_path, mkd
     assert "'nowhere.md'" in out  # MkDocs' own check of Markdown links
     assert "broken internal link: bad/index.html: ../nowhere/ (no such file)" in out  # ours
     assert "toy.fresh.missing" in out  # autorefs
+    assert "bad.md has a ```python block" in out  # code outside the tutorials never runs
