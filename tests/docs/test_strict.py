@@ -103,7 +103,7 @@ def test_strict_build_fails_on_a_failing_example(tmp_path, mkdocs_build):
     assert "ZeroDivisionError" in result.stderr
 
 
-def test_strict_build_fails_on_broken_links_missing_references_and_unrun_code(tmp_path, mkdocs_build):
+def test_strict_fails_on_broken_links_missing_references_and_unrun_code(tmp_path, mkdocs_build):
     bad = (
         '# Bad\n\nA [link](nowhere.md), a <a href="../nowhere/">raw link</a>, '
         "a [reference][toy.fresh.missing].\n\n```python\nprint('never run')\n```\n"
