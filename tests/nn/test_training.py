@@ -137,8 +137,8 @@ def test_metrics_by_name_and_by_callable():
     for prefix in ("", "val_"):
         acc = np.array(history.history[prefix + "accuracy"])
         assert np.allclose(acc + history.history[prefix + "error_rate"], 1.0)
-    with pytest.raises(ValueError, match="unknown metric 'f1'"):
-        fit(model, nn.losses.cross_entropy, opt, (X, y), 1, 32, metrics=["f1"], progress=False)
+    with pytest.raises(ValueError, match="unknown metric 'f2'"):
+        fit(model, nn.losses.cross_entropy, opt, (X, y), 1, 32, metrics=["f2"], progress=False)
 
 
 def test_accuracy_reads_scores_probabilities_logits_and_one_hot():
