@@ -7,12 +7,10 @@ import signal
 import sys
 import threading
 
-import joblib
 import numpy as np
 import pytest
 
 import nn
-from nn.data import cross_validate, fold_seed
 from nn.training import Callback, EarlyStopping, History, TrainingState, accuracy, evaluate, fit
 
 
@@ -538,39 +536,3 @@ def test_seed_argument_fixes_the_shuffles_whatever_the_default_generator():
             ]
         )
     assert losses[0] == losses[1]
-
-
-# --- cross-validation -------------------------------------------------------------------
-
-
-def build():
-    """A fresh model, loss and optimizer; module level so joblib's workers can import it."""
-    model = nn.MLP([2, 8, 2])
-    return model, nn.losses.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1)
-
-
-def test_cross_validate_in_two_loky_workers_matches_serial():
-    X, y = blobs(100)
-    serial = cross_validate(build, X, y, k=4, epochs=3, batch_size=16, n_jobs=1, seed=5)
-    with joblib.parallel_config(backend="loky"):
-        parallel = cross_validate(build, X, y, k=4, epochs=3, batch_size=16, n_jobs=2, seed=5)
-    assert set(serial) == {"val_loss", "val_accuracy"}
-    assert serial["val_loss"].shape == (4,)
-    for key in serial:
-        np.testing.assert_array_equal(parallel[key], serial[key])
-    assert serial["val_accuracy"].mean() > 0.9
-    other = cross_validate(build, X, y, k=4, epochs=3, batch_size=16, seed=6)
-    assert not np.array_equal(other["val_loss"], serial["val_loss"])
-
-
-def test_each_fold_seeds_the_default_generator_before_build():
-    X, y = blobs(60)
-    draws = []
-
-    def build_and_record():
-        draws.append(nn.random.default_rng().random())
-        return build()
-
-    cross_validate(build_and_record, X, y, k=3, epochs=1, batch_size=16, seed=11)
-    expected = [np.random.default_rng(fold_seed(11, i)).random() for i in range(3)]
-    assert draws == expected
