@@ -36,7 +36,7 @@ def check_array(x: Any, name: str, *, finite: bool = True) -> np.ndarray:
         raise ValueError(f"{name} must have a sample axis, got a scalar")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-    if finite and arr.dtype.kind == "f":
+    if finite and arr.dtype.kind == "f" and arr.size:
         bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])

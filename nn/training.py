@@ -120,12 +120,13 @@ def _check_inputs(X: Any, y: Any, owner: str, what: str) -> tuple[np.ndarray, np
 
 
 def _check_features(xa: np.ndarray, owner: str, what: str) -> None:
+    what = f"{what} " if what else ""
     if len(xa) == 0:
-        raise ValueError(f"{owner}: {what} X is empty (0 samples)")
+        raise ValueError(f"{owner}: {what}X is empty (0 samples)")
     if xa.ndim == 1:
         n = len(xa)
         raise ValueError(
-            f"{owner}: {what} X is 1-D (shape ({n},)), so rows and features cannot be told "
+            f"{owner}: {what}X is 1-D (shape ({n},)), so rows and features cannot be told "
             f"apart: pass X.reshape(-1, 1) for {n} samples of one feature, or "
             f"X.reshape(1, -1) for one sample of {n} features"
         )

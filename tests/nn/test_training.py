@@ -536,3 +536,50 @@ def test_seed_argument_fixes_the_shuffles_whatever_the_default_generator():
             ]
         )
     assert losses[0] == losses[1]
+
+
+# --- misuse: each a clear error naming the argument ---------------------------------------
+
+
+def _setup():
+    nn.manual_seed(0)
+    model = nn.MLP([2, 3, 2])
+    return model, nn.optim.SGD(model.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"train": (np.zeros((0, 2)), np.zeros(0, int))}, ValueError, "train's X is empty"),
+        ({"seed": "abc"}, TypeError, "seed must be None, a non-negative int"),
+        ({"train": (np.zeros(32), np.zeros(32, int))}, ValueError, r"X is 1-D \(shape \(32,\)\)"),
+        ({"batch_size": True}, ValueError, "batch_size must be a positive int, got True"),
+        ({"epochs": True}, ValueError, "epochs must be a positive int, got True"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+    ],
+)
+def test_fit_misuse_is_named(kwargs, error, match):
+    model, opt = _setup()
+    args = {"train": (np.zeros((4, 2)), np.zeros(4, int)), "epochs": 1, "batch_size": 32}
+    args.update(kwargs)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(error, match=match):
+        fit(model, nn.losses.cross_entropy, opt, progress=False, **args)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters(), strict=True))
+
+
+def test_fit_refuses_an_optimizer_of_another_model_and_evaluate_an_empty_x():
+    model, _ = _setup()
+    _, other = _setup()
+    with pytest.raises(ValueError, match="optimizer holds none of the model's 4 parameters"):
+        fit(model, nn.losses.cross_entropy, other, (np.zeros((4, 2)), np.zeros(4, int)), 1)
+    with pytest.raises(ValueError, match="evaluate: X is empty"):
+        evaluate(model, nn.losses.cross_entropy, np.zeros((0, 2)), np.zeros(0, int))
+
+
+def test_predict_is_batched_graph_free_and_equal_to_one_forward():
+    model, _ = _setup()
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    out = nn.predict(model, X, batch_size=3)
+    np.testing.assert_allclose(out, model(X).data, rtol=1e-14)
+    assert model.training  # back in training mode
