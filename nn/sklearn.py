@@ -30,9 +30,7 @@ try:
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError as err:  # pragma: no cover - depends on the extra
-    raise ImportError(
-        "nn.sklearn needs scikit-learn: pip install 'autodiff[sklearn]'"
-    ) from err
+    raise ImportError("nn.sklearn needs scikit-learn: pip install 'autodiff[sklearn]'") from err
 
 from . import losses, optim
 from .mlp import MLP
