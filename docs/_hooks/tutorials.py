@@ -198,13 +198,26 @@ def on_page_markdown(markdown_text: str, page: Any, config: Any, files: Any) -> 
     return lines[0] + "\n\n" + _notebook_link(uri) + "\n\n" + (lines[1] if len(lines) > 1 else "")
 
 
+AUTOREF = re.compile(r"\[([^\]]+)\]\[[\w.]+\]")
+
+
+def for_jupyter(nb: Any) -> Any:
+    """A copy of ``nb`` whose prose reads well in Jupyter: links into the API reference
+    (``[text][autodiff.value.Value]``, which only the site resolves) become their text."""
+    copy = nbformat.from_dict(nb)
+    for cell in copy.cells:
+        if cell.cell_type == "markdown":
+            cell.source = AUTOREF.sub(r"\1", cell.source)
+    return copy
+
+
 def on_post_build(config: Any) -> None:
     """Write the executed notebooks beside the pages."""
     site = Path(config["site_dir"])
     for uri, (_, nb) in _RESULTS.items():
         target = site / FOLDER / (Path(uri).stem + ".ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(target))
+        nbformat.write(for_jupyter(nb), str(target))
 
 
 if __name__ == "__main__":

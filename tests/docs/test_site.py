@@ -34,6 +34,8 @@ def test_every_tutorial_is_a_page_and_an_executed_notebook(site):
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code, f"{name} has no code"
         assert all(c.execution_count for c in code), f"{name}: a cell did not run"
+        prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not re.search(r"\]\[(autodiff|nn)\.", prose), f"{name}: a site-only link"
         outputs = [o for c in code for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], name
         # Every printed line is on the page, as the kernel printed it.
