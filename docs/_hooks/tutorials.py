@@ -86,8 +86,9 @@ def execute(nb: Any, folder: Path, name: str) -> Any:
 def _image(mime: str, data: str, alt: str) -> str:
     """An <img> carrying the picture itself (a data URI), so the page needs no other file."""
     payload = data if mime == "image/png" else base64.b64encode(data.encode()).decode()
+    kind = "drawing" if mime == "image/svg+xml" else "plot"
     return (
-        f'<div class="cell-output cell-output-picture"><img alt="{html.escape(alt)}" '
+        f'<div class="cell-output cell-output-picture {kind}"><img alt="{html.escape(alt)}" '
         f'src="data:{mime};base64,{payload}"></div>'
     )
 
@@ -97,10 +98,27 @@ def _one_line(markup: str) -> str:
     return markup.replace("\r", "").replace("\n", "&#10;") if "<" in markup else markup
 
 
+def _merged_streams(outs: list[Any]) -> list[Any]:
+    """The outputs with each run of printing to one stream joined into one output."""
+    merged: list[Any] = []
+    for out in outs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and out["output_type"] == "stream"
+            and last["output_type"] == "stream"
+            and last["name"] == out["name"]
+        ):
+            merged[-1] = {**last, "text": last["text"] + out["text"]}
+        else:
+            merged.append(out)
+    return merged
+
+
 def outputs(cell: Any, alt: str) -> list[str]:
     """The Markdown for one code cell's outputs, in the order the kernel produced them."""
     shown = []
-    for out in cell.get("outputs", []):
+    for out in _merged_streams(cell.get("outputs", [])):
         kind = out["output_type"]
         if kind == "stream":
             text = out["text"].rstrip("\n")
