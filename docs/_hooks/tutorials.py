@@ -57,8 +57,13 @@ def is_tutorial(src_uri: str) -> bool:
 
 def notebook(text: str) -> Any:
     """The tutorial's Markdown as a notebook: ```python blocks are its code cells."""
-    nb = jupytext.reads(text, fmt="md")
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    # Saying the notebook is Python up front keeps jupytext from guessing its language
+    # from the first code block: a bash block is then a %%bash cell, refused below.
+    header = (
+        "---\njupyter:\n  kernelspec:\n    display_name: Python 3\n    language: python\n"
+        f"    name: {KERNEL}\n---\n"
+    )
+    nb = jupytext.reads(header + text, fmt="md")
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("%%"):
             raise PluginError(
