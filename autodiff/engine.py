@@ -281,10 +281,13 @@ _THREAD = _ThreadSwitches()
 class _Mode:
     """The calling thread's grad mode and anomaly switch, as every op reads them.
 
-    ``plain`` is the fast-path test: True while no thread is inside a switch
-    (``no_grad``, ``enable_grad``, ``detect_anomaly``), when every thread records and
-    checks nothing, so the op that builds a node reads one attribute and no
-    thread-local. Otherwise each thread's own switches decide.
+    ``plain`` is the fast-path test: True while no thread is inside a switch that
+    changed something (``no_grad``, ``enable_grad`` under ``no_grad``,
+    ``detect_anomaly``), when every thread records and checks nothing, so the op that
+    builds a node reads one attribute and no thread-local. Otherwise each thread's own
+    switches decide. A thread sets its own switch before counting it and restores it
+    before uncounting, so whenever ``plain`` is True every thread's switches are the
+    defaults.
     """
 
     __slots__ = ("plain", "_switched", "_lock")
