@@ -78,17 +78,17 @@ def op_label(node: Any, precision: int = 4) -> str:
     op = node._op
     if op is None:
         return ""
-    if op.layout == FREED:
+    if op.layout is FREED:
         return "(freed)"
     if op.name == "neg":
         return "*-1"  # how the course draws a negation
     layout, operands = op.layout, node._operands()
-    if layout == PARAM and op.symbol:  # x op c: the constant after the symbol
+    if layout is PARAM and op.symbol:  # x op c: the constant after the symbol
         return f"{op.symbol}{_constant(operands[1], precision)}"
-    if layout == RPARAM:  # c op x; for + and * the order does not matter: "+1"
+    if layout is RPARAM:  # c op x; for + and * the order does not matter: "+1"
         c = _constant(operands[0], precision)
         return f"{op.symbol}{c}" if op.symbol in ("+", "*") else f"{c}{op.symbol}x"
-    if layout == PARAM and operands[1] is not None:
+    if layout is PARAM and operands[1] is not None:
         param = _constant(operands[1], precision)
         return f"{op.name}({param})" if param else op.name
     return op.name
@@ -188,7 +188,7 @@ def draw_graph(
     for name, limit in (("max_depth", max_depth), ("max_nodes", max_nodes)):
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValueError(f"{name} must be a positive int or None, got {limit!r}")
-    if root._op is not None and root._op.layout == FREED:  # type: ignore[attr-defined]
+    if root._op is not None and root._op.layout is FREED:  # type: ignore[attr-defined]
         raise ValueError(
             "the graph under this tensor was freed by backward(); call "
             "backward(retain_graph=True) to keep it for drawing"

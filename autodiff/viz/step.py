@@ -141,9 +141,9 @@ def _formula(node: Any, parts: list[str], times: str) -> str:
     if op.name == "neg":  # -x, but -(1.00): "-1.00" would read as a number
         return f"-{parts[0]}" if re.fullmatch(r"[A-Za-z_][\w.]*", parts[0]) else f"-({parts[0]})"
     if symbol and kind in (BINARY, PARAM, RPARAM):
-        if kind == BINARY:
+        if kind is BINARY:
             left, right = parts
-        elif kind == PARAM:
+        elif kind is PARAM:
             left, right = parts[0], _constant(b, 4)
         elif op.symbol in ("+", "*"):  # c + x is written x + c, as the drawing does
             left, right = parts[0], _constant(a, 4)
@@ -157,7 +157,7 @@ def _formula(node: Any, parts: list[str], times: str) -> str:
             right_needs = 5
         left_needs = binds + 1 if symbol == "**" else binds
         return f"{_operand(left, left_needs)}{spaced}{_operand(right, right_needs)}"
-    if kind == PARAM and b is not None:
+    if kind is PARAM and b is not None:
         return f"{op_label(node)}({parts[0]})"
     return f"{op.name}({', '.join(parts)})"
 
@@ -177,9 +177,9 @@ def _local_symbol(node: Any, position: int, names: dict[int, str], name: str) ->
     op = node._op
     if op.name == "*":
         a, b = node._operands()
-        if op.layout == BINARY:
+        if op.layout is BINARY:
             return _operand(names[id(b if position == 0 else a)], 2)
-        return _wrap(_constant(b if op.layout == PARAM else a, 4))
+        return _wrap(_constant(b if op.layout is PARAM else a, 4))
     if op.name == "+":
         return "1"
     if op.name == "-":
