@@ -12,7 +12,7 @@ The functions can also be called directly, as HIPS autograd's ``autograd.numpy``
 >>> y = np.sin(x) * anp.exp(x)      # both record the graph
 >>> y.sum().backward()
 >>> x.grad.round(4)
-array([1.    , 3.7560])
+array([1.   , 3.756])
 
 The surface, in one rule: **every function is here** (``anp.sin``, ``anp.cumsum``,
 ``anp.concatenate``, ``anp.zeros``), numpy's own call reaches it through dispatch,
