@@ -33,6 +33,8 @@ Functions live by family: :mod:`.elementwise`, :mod:`.reductions`, :mod:`.shape`
 ``autodiff.numpy.linalg.X``). Their derivatives are ops of :mod:`autodiff.ops`.
 """
 
+from .constructors import *  # noqa: F403
+from .constructors import __all__ as _constructors
 from .elementwise import *  # noqa: F403
 from .elementwise import __all__ as _elementwise
 from .reductions import *  # noqa: F403
@@ -40,4 +42,4 @@ from .reductions import __all__ as _reductions
 from .shape import *  # noqa: F403
 from .shape import __all__ as _shape
 
-__all__ = [*_elementwise, *_reductions, *_shape]
+__all__ = [*_constructors, *_elementwise, *_reductions, *_shape]

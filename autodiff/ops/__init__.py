@@ -96,11 +96,13 @@ from .elementwise import (  # the numpy elementwise set
 )
 from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
 from .products import MATMUL
-from .reductions import MAX, MEAN, MIN, SUM
+from .reductions import CUMPROD, CUMSUM, LOGSUMEXP, MAX, MEAN, MIN, PROD, SUM
 from .shape import (
+    ASTYPE,
     BROADCAST_TO,
     CONCATENATE,
     GETITEM,
+    PAD,
     RESHAPE,
     SCATTER,
     STACK,
@@ -118,6 +120,7 @@ __all__ = [
     "ARCTAN",
     "ARCTAN2",
     "ARCTANH",
+    "ASTYPE",
     "BROADCAST_TO",
     "CBRT",
     "CEIL",
@@ -125,6 +128,8 @@ __all__ = [
     "CONCATENATE",
     "COS",
     "COSH",
+    "CUMPROD",
+    "CUMSUM",
     "DEG2RAD",
     "DIV",
     "EXP",
@@ -145,6 +150,7 @@ __all__ = [
     "LOG10",
     "LOGADDEXP",
     "LOGADDEXP2",
+    "LOGSUMEXP",
     "LOG_SOFTMAX",
     "MATMUL",
     "MAX",
@@ -155,7 +161,9 @@ __all__ = [
     "MUL",
     "NEG",
     "OPS",
+    "PAD",
     "POW",
+    "PROD",
     "RAD2DEG",
     "RECIPROCAL",
     "RELU",
