@@ -101,8 +101,8 @@ def test_ufunc_methods_reduce_accumulate_and_outer():
 
 def test_what_numpy_cannot_differentiate_is_refused_by_name():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"numpy\.median .*t\.data or np\.asarray\(t\)"):
-        np.median(x)
+    with pytest.raises(TypeError, match=r"numpy\.percentile .*t\.data or np\.asarray\(t\)"):
+        np.percentile(x, 50)
     with pytest.raises(TypeError, match=r"out=.*leave the graph"):
         np.sin(x, out=np.empty(2))
     buffer = np.zeros(2)
