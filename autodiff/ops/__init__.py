@@ -2,7 +2,7 @@
 
 The table is split by family: :mod:`.core` (the ``Op`` record, the registry and the
 differentiable helpers vjps use), :mod:`.elementwise`, :mod:`.reductions`,
-:mod:`.shape`, :mod:`.products` and :mod:`.nn`. Importing this package registers
+:mod:`.shape`, :mod:`.products`, :mod:`.linalg` and :mod:`.nn`. Importing this package registers
 every op in ``OPS``.
 
 Each :class:`Op` holds
@@ -51,8 +51,9 @@ from .elementwise import (
     TANH,
     WHERE,
 )
+from .linalg import CHOLESKY, DET, INV, LOGABSDET, PNORM, SOLVE
 from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
-from .products import MATMUL
+from .products import EINSUM, MATMUL
 from .reductions import MAX, MEAN, MIN, SUM
 from .shape import (
     BROADCAST_TO,
@@ -69,13 +70,18 @@ __all__ = [
     "ABS",
     "ADD",
     "BROADCAST_TO",
+    "CHOLESKY",
     "CLIP",
     "CONCATENATE",
+    "DET",
     "DIV",
+    "EINSUM",
     "EXP",
     "GETITEM",
+    "INV",
     "LEAKY_RELU",
     "LOG",
+    "LOGABSDET",
     "LOG_SOFTMAX",
     "MATMUL",
     "MAX",
@@ -84,6 +90,7 @@ __all__ = [
     "MUL",
     "NEG",
     "OPS",
+    "PNORM",
     "POW",
     "RELU",
     "RESHAPE",
@@ -91,6 +98,7 @@ __all__ = [
     "SIGMOID",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
+    "SOLVE",
     "SQRT",
     "STACK",
     "SUB",
