@@ -117,9 +117,9 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     if isinstance(axes, (int, np.integer)):
         a_axes, b_axes = list(range(na - int(axes), na)), list(range(int(axes)))
     else:
-        a_axes, b_axes = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
-    a_axes = [int(x) % na for x in a_axes]
-    b_axes = [int(x) % nb for x in b_axes]
+        a_given, b_given = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
+        a_axes = [int(x) % na for x in a_given]
+        b_axes = [int(x) % nb for x in b_given]
     a_terms = _LETTERS[:na]
     b_list = list(_LETTERS[na : na + nb])
     for i, j in zip(a_axes, b_axes, strict=True):

@@ -108,11 +108,11 @@ def _pnorm(x: np.ndarray, param: tuple[float, Any, bool]) -> np.ndarray:
     """(Σ|x|ᵖ)^(1/p) over ``axis`` (None or a tuple) for a finite p ≠ 0, as np.linalg.norm."""
     p, axis, keepdims = param
     if p == 2:
-        return np.asarray(np.sqrt(np.add.reduce(x * x, axis, keepdims=keepdims)))
+        return np.asarray(np.sqrt(np.sum(x * x, axis, keepdims=keepdims)))
     if p == 1:
-        return np.asarray(np.add.reduce(np.abs(x), axis, keepdims=keepdims))
+        return np.asarray(np.sum(np.abs(x), axis, keepdims=keepdims))
     with np.errstate(divide="ignore"):  # 0 to a negative power is inf, as numpy's norm
-        return np.asarray(np.add.reduce(np.abs(x) ** p, axis, keepdims=keepdims) ** (1.0 / p))
+        return np.asarray(np.sum(np.abs(x) ** p, axis, keepdims=keepdims) ** (1.0 / p))
 
 
 def _vjp_pnorm(g: Any, out: Any, x: Any, param: tuple[float, Any, bool]) -> Any:
