@@ -81,8 +81,9 @@ def slogdet(a: Any) -> SlogdetResult:
     if not isinstance(a, Tensor):
         return SlogdetResult(*np.linalg.slogdet(a))
     sign, logabsdet = np.linalg.slogdet(a.data)
-    recorded = _node(ops.LOGABSDET, np.asarray(logabsdet), a, None) if a.requires_grad else None
-    return SlogdetResult(_leaf(np.asarray(sign)), recorded or _leaf(np.asarray(logabsdet)))
+    logabsdet = np.asarray(logabsdet)
+    recorded = _node(ops.LOGABSDET, logabsdet, a, None) if a.requires_grad else _leaf(logabsdet)
+    return SlogdetResult(_leaf(np.asarray(sign)), recorded)
 
 
 def solve(a: Any, b: Any) -> Any:
