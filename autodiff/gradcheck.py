@@ -151,7 +151,9 @@ def _forward_gradients(out: Node, leaves: list[Node]) -> list[Any]:
             grads.append(linear.column(i, None, False))
             continue
         column = [linear.column(i, k, False) for k in range(data.size)]
-        grads.append(np.array([0.0 if c is None else float(np.sum(c)) for c in column]))
+        grads.append(
+            np.array([0.0 if c is None else float(np.sum(c)) for c in column]).reshape(data.shape)
+        )
     return grads
 
 
