@@ -150,7 +150,9 @@ def test_jvp_on_nodes_records_and_tangents_can_be_differentiated():
 
 
 def test_jvp_result_structure_and_kinds():
-    out, tangent = jvp(lambda x: {"pair": (x, x * 2.0), "const": 1.0}, (Tensor([1.0]),), (np.ones(1),))
+    out, tangent = jvp(
+        lambda x: {"pair": (x, x * 2.0), "const": 1.0}, (Tensor([1.0]),), (np.ones(1),)
+    )
     assert isinstance(tangent["pair"][1], Tensor) and tangent["const"] == 0.0
     np.testing.assert_allclose(tangent["pair"][1].data, [2.0])
     out, tangent = jvp(lambda p: p["a"] * p["b"], ({"a": 2.0, "b": 3.0},), ({"a": 1.0, "b": 0.0},))
