@@ -513,37 +513,42 @@ class _Linearized:
 
     ``gradients[i]`` is Jᵢᵀ u for the cotangent leaf ``u`` (a node linear in u);
     differentiating it with respect to u pushes tangents forward.
+
+    Unless the results must be differentiable in x too (``recording``), the backward
+    pass runs without ``create_graph``: the vjps then see the forward values as plain
+    numbers and arrays and only the incoming gradient as a node, so what they compute
+    from x alone (1 - out², A⁻¹, ...) is done once on numbers, and the record holds
+    just the chain that is linear in u, which the passes through it walk.
     """
 
-    def __init__(self, out: Node, leaves: tuple[Node, ...]) -> None:
-        self.out = out
+    def __init__(self, out: Node, leaves: tuple[Node, ...], recording: bool) -> None:
         self.u = _cotangent(out)
-        grads = backpropagate(out, self.u, True, inputs=leaves)
+        self.recording = recording
+        with enable_grad():  # the chain in u is recorded, even inside no_grad
+            grads = backpropagate(out, self.u, recording, inputs=leaves)
         assert grads is not None
         self.gradients: list[Any] = grads
 
-    def push(self, tangents: list[Any], recording: bool) -> Any:
+    def push(self, tangents: list[Any]) -> Any:
         """J v for one tangent per leaf: d⟨Jᵀu, v⟩/du. None when J v is 0."""
         total: Any = None
         for g, v in zip(self.gradients, tangents, strict=True):
             if isinstance(g, Node):
                 term = _inner_product(g, v, "jvp")
                 total = term if total is None else total + term
-        return self._differentiate(
-            total, _seed(total, recording) if total is not None else None, recording
-        )
+        if total is None:  # no leaf reaches the output
+            return None
+        return self._transpose(total, _seed(total, self.recording))
 
-    def column(self, i: int, k: int | None, recording: bool) -> Any:
+    def column(self, i: int, k: int | None) -> Any:
         """d out / d (leaf i, element k): Jᵀu's element differentiated in u."""
         g = self.gradients[i]
         if not isinstance(g, Node):
             return None
-        return self._differentiate(g, _seed(g, recording, k), recording)
+        return self._transpose(g, _seed(g, self.recording, k))
 
-    def _differentiate(self, total: Any, seed: Any, recording: bool) -> Any:
-        if not isinstance(total, Node):  # no leaf reaches the output
-            return None
-        return backpropagate(total, seed, recording, inputs=(self.u,))[0]  # type: ignore[index]
+    def _transpose(self, root: Node, seed: Any) -> Any:
+        return backpropagate(root, seed, self.recording, inputs=(self.u,))[0]  # type: ignore[index]
 
 
 def _cotangent(out: Node) -> Node:
@@ -646,7 +651,7 @@ def jvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
                 f"jvp: the function must return Values, Tensors or numbers (or tuples, lists "
                 f"and dicts of them), got {type(out).__name__}"
             )
-        t = _Linearized(out, leaves).push(flat, recording) if isinstance(out, Node) else None
+        t = _Linearized(out, leaves, recording).push(flat) if isinstance(out, Node) else None
         if t is None:
             t = _zero_tangent(out)
         values.append(_forward_output(out, recording, as_tensor))
@@ -690,7 +695,7 @@ def _forward_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
     """d(out)/d(leaf) for every leaf by forward mode, each ``out.shape + leaf.shape``."""
     out_shape = _output_shape(out, "jacfwd")
     leaves = tuple(inputs.leaves)
-    linear = _Linearized(out, leaves) if isinstance(out, Node) else None
+    linear = _Linearized(out, leaves, recording) if isinstance(out, Node) else None
     blocks = []
     for i, (leaf, original) in enumerate(zip(leaves, inputs.originals, strict=True)):
         in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
@@ -699,8 +704,7 @@ def _forward_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
             columns: list[Any] = [None] * n_in
         else:
             columns = [
-                linear.column(i, None if isinstance(leaf, Value) else k, recording)
-                for k in range(n_in)
+                linear.column(i, None if isinstance(leaf, Value) else k) for k in range(n_in)
             ]
         blocks.append(_assemble(columns, out_shape, leaf, original, recording, by_column=True))
     return blocks

@@ -143,14 +143,14 @@ def _compare(
 
 def _forward_gradients(out: Node, leaves: list[Node]) -> list[Any]:
     """d out / d(each element of each leaf) by forward mode: one tangent per element."""
-    linear = _Linearized(out, tuple(leaves))
+    linear = _Linearized(out, tuple(leaves), False)
     grads: list[Any] = []
     for i, leaf in enumerate(leaves):
         data = leaf.data  # type: ignore[attr-defined]
         if not isinstance(data, np.ndarray):
-            grads.append(linear.column(i, None, False))
+            grads.append(linear.column(i, None))
             continue
-        column = [linear.column(i, k, False) for k in range(data.size)]
+        column = [linear.column(i, k) for k in range(data.size)]
         grads.append(
             np.array([0.0 if c is None else float(np.sum(c)) for c in column]).reshape(data.shape)
         )
