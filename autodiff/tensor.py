@@ -274,6 +274,16 @@ class Tensor(Node):
             return self.data
         return self.data.astype(dtype)
 
+    # numpy's dispatch protocols: np.sin(x), np.sum(x), ndarray + x run our ops
+    # (autodiff/numpy/dispatch.py); np.asarray(x) still gives the data, through __array__.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        return _dispatch.array_function(func, args, kwargs)
+
     def item(self) -> float:
         """The single element as a Python number.  ``Tensor([2.5]).item() == 2.5``"""
         if self.data.size != 1:
@@ -334,6 +344,18 @@ class Tensor(Node):
 
     def __rpow__(self, other: Any) -> Tensor:
         return _binop(ops.POW, self, other, True)  # type: ignore[no-any-return]
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _binop(ops.REMAINDER, self, other)  # type: ignore[no-any-return]
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _binop(ops.REMAINDER, self, other, True)  # type: ignore[no-any-return]
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _binop(ops.FLOOR_DIVIDE, self, other)  # type: ignore[no-any-return]
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _binop(ops.FLOOR_DIVIDE, self, other, True)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
         return _binop(ops.MATMUL, self, other)  # type: ignore[no-any-return]
@@ -425,6 +447,14 @@ class Tensor(Node):
         if min is None and max is None:
             raise ValueError("clip: give min, max or both")
         return self._param_op(ops.CLIP, (min, max))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Rounded to ``decimals`` places, ties to even, as numpy; zero gradient.
+
+        >>> Tensor([0.5, 1.5, 2.25]).round(1).data
+        array([0.5, 1.5, 2.2])
+        """
+        return anp.round(self, decimals)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``, computed stably (logits of 1e4 are fine)."""
@@ -712,3 +742,7 @@ def _apply(op: Op, args: tuple[Any, ...]) -> Tensor:
 
 
 __all__ = ["Tensor", "concatenate", "softmax_cross_entropy", "stack", "where"]
+
+# Last: the dispatch module builds on Tensor (and autodiff.numpy on this whole module).
+from . import numpy as anp  # noqa: E402
+from .numpy import dispatch as _dispatch  # noqa: E402

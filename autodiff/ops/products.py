@@ -145,7 +145,8 @@ def _vjp_einsum(g: Any, out: Any, contraction: Contraction, *xs: Any) -> tuple[A
     sizes: dict[str, int] = {}
     for term, x in zip(contraction.inputs, xs, strict=True):
         for c, n in zip(term, _shape(x), strict=True):
-            sizes[c] = max(sizes.get(c, 1), n)
+            if sizes.get(c, 1) == 1:  # a size other than 1 is what 1 broadcasts to
+                sizes[c] = n
     grads: list[Any] = [None]
     for i, wanted in enumerate(contraction.wanted):
         grads.append(_einsum_operand_grad(g, contraction, xs, i, sizes) if wanted else None)
