@@ -2,20 +2,19 @@
 
     python benchmarks/jvp.py [--quick]
 
-``jvp(f, (x,), (v,))`` transposes the recorded vjp: one forward pass, a backward pass
-with ``create_graph`` (recording Jᵀu for a cotangent leaf u), and a backward pass
-through that record, which gives J v. The target is at most 3× the time of
+``jvp(f, (x,), (v,))`` transposes the vjp: one forward pass, a backward pass seeded
+with a cotangent leaf u that records Jᵀu (only the chain linear in u), and a backward
+pass through that record, which gives J v. The target is at most 3× the time of
 ``grad(f)(x)``, a forward and a backward pass. Workloads: the MLP loss and the scalar
 Value function of ``benchmarks/hvp.py``, and a function of a matrix through einsum,
 solve and slogdet. Last, ``jacfwd`` against ``jacobian`` for a function with few inputs
 and many outputs, where forward mode needs one pass per input instead of one per
-output. Medians over interleaved repeats; the ratio is the median of per-round ratios.
+output. Medians over alternating calls; the ratio is the median of the pairs' ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import time
 from collections.abc import Callable
@@ -45,18 +44,6 @@ def wide(x: Tensor) -> Tensor:
     return (x[:, None] * grid).tanh().reshape(-1)
 
 
-def _time(f: Callable[[], Any], repeats: int) -> float:
-    """Seconds per call: the best of three runs of ``repeats`` calls (the machine is
-    shared; the best run is the one the least disturbed)."""
-    best = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            f()
-        best = min(best, (time.perf_counter() - start) / repeats)
-    return best
-
-
 def _flat(t: Any) -> np.ndarray:
     return np.asarray(getattr(t, "data", t), dtype=float).reshape(-1)
 
@@ -65,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    rounds, repeats = (5, 5) if args.quick else (15, 10)
+    pairs = 50 if args.quick else 400
     theta, v = RNG.normal(size=N) * 0.1, RNG.normal(size=N)
     x_tuple = tuple(float(x) for x in RNG.normal(size=20))
     v_tuple = tuple(float(x) for x in RNG.normal(size=20))
@@ -92,8 +79,7 @@ def main() -> None:
             name,
             lambda f=f, x=x: grad(f)(x),
             lambda f=f, x=x, t=t: jvp(f, (x,), (t,)),
-            rounds,
-            repeats,
+            pairs,
             3.0,
             f"{agreement:.1e}",
         )
@@ -104,14 +90,13 @@ def main() -> None:
         "Jacobian 200×4: jacfwd vs jacobian",
         lambda: jacobian(wide)(x_wide),
         lambda: jacfwd(wide)(x_wide),
-        rounds,
-        repeats,
+        pairs,
         None,
         f"max diff {same:.1e}",
     )
     print(
-        f"medians of {rounds} interleaved rounds (each the best of 3 runs of {repeats} calls); "
-        "ratio: median of the rounds' ratios"
+        f"medians over {pairs} pairs of calls, the two sides alternating; "
+        "ratio: the median of the pairs' ratios"
     )
     print("vs ⟨∇f,v⟩: |jvp − ⟨grad f(x), v⟩| relative to it")
 
@@ -120,16 +105,23 @@ def _row(
     name: str,
     base: Callable[[], Any],
     other: Callable[[], Any],
-    rounds: int,
-    repeats: int,
+    pairs: int,
     target: float | None,
     note: str,
 ) -> None:
+    """Time ``base`` and ``other`` in alternation, one call each per pair: the machine
+    is shared and its speed changes from moment to moment, so each pair's ratio is
+    taken under one load, and the medians are reported."""
     base(), other()  # warm up: first calls pay for caches and lazy imports
     tb, to = [], []
-    for _ in range(rounds):
-        tb.append(_time(base, repeats))
-        to.append(_time(other, repeats))
+    clock = time.perf_counter
+    for _ in range(pairs):
+        start = clock()
+        base()
+        middle = clock()
+        other()
+        tb.append(middle - start)
+        to.append(clock() - middle)
     mb, mo = statistics.median(tb) * 1e3, statistics.median(to) * 1e3
     ratio = statistics.median(b / a for a, b in zip(tb, to, strict=True))
     ok = "" if target is None else ("yes" if ratio <= target else "NO")
