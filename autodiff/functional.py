@@ -417,13 +417,23 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     [(3.0, 2.0), (1.0, 1.0)]
     """
     _check_argnums(argnums, "jacobian")
+    return _jacobian_transform(f, argnums, "jacobian", _jacobian_blocks)
+
+
+def _jacobian_transform(
+    f: Callable[..., Any],
+    argnums: Argnums,
+    what: str,
+    blocks: Callable[[Any, _Inputs, bool], list[Any]],
+) -> Callable[..., Any]:
+    """The Jacobian of f as a function, one block per output and leaf from ``blocks``."""
 
     def jac(*args: Any) -> Any:
-        inputs = _Inputs(args, argnums, "jacobian")
+        inputs = _Inputs(args, argnums, what)
         result = inputs.call(f)
         outputs = _tree_leaves(result)
         recording = inputs.recording(outputs)
-        per_output = [inputs.arrange(_jacobian_blocks(out, inputs, recording)) for out in outputs]
+        per_output = [inputs.arrange(blocks(out, inputs, recording)) for out in outputs]
         return _rebuild(result, iter(per_output))
 
     return jac
@@ -679,16 +689,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     12.0
     """
     _check_argnums(argnums, "jacfwd")
-
-    def jac(*args: Any) -> Any:
-        inputs = _Inputs(args, argnums, "jacfwd")
-        result = inputs.call(f)
-        outputs = _tree_leaves(result)
-        recording = inputs.recording(outputs)
-        per_output = [inputs.arrange(_forward_blocks(out, inputs, recording)) for out in outputs]
-        return _rebuild(result, iter(per_output))
-
-    return jac
+    return _jacobian_transform(f, argnums, "jacfwd", _forward_blocks)
 
 
 def _forward_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:

@@ -98,28 +98,20 @@ def _sublists(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     return subscripts, tuple(xs)
 
 
-def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
-    """Sum products over the last ``axes`` axes of ``a`` and the first of ``b`` (an int),
-    or over the axes the pair ``(a_axes, b_axes)`` names, as numpy's ``tensordot``.
-
-    >>> tensordot(Tensor(np.ones((2, 3))), np.ones((3, 4)), axes=1).shape
-    (2, 4)
-    """
-    a, b = _operand(a, "tensordot"), _operand(b, "tensordot")
+def _forward(name: str, fn: Any, a: Any, b: Any, *args: Any) -> Any:
+    """numpy's ``fn`` on the data of ``a`` and ``b``; a shape error names both shapes."""
     try:
-        data = np.tensordot(_data(a), _data(b), axes)
+        return fn(_data(a), _data(b), *args)
     except (ValueError, IndexError) as err:
         raise ValueError(
-            f"tensordot: shapes {np.shape(_data(a))} and {np.shape(_data(b))} with "
-            f"axes={axes!r}: {err}"
+            f"{name}: shapes {np.shape(_data(a))} and {np.shape(_data(b))} do not fit: {err}"
         ) from None
+
+
+def _over_axes(a: Any, b: Any, a_axes: list[int], b_axes: list[int], data: Any) -> Any:
+    """The product summing ``a``'s ``a_axes`` against ``b``'s ``b_axes`` (non-negative),
+    output axes a's others then b's others, as numpy's tensordot; ``data`` its forward."""
     na, nb = np.ndim(_data(a)), np.ndim(_data(b))
-    if isinstance(axes, (int, np.integer)):
-        a_axes, b_axes = list(range(na - int(axes), na)), list(range(int(axes)))
-    else:
-        a_given, b_given = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
-        a_axes = [int(x) % na for x in a_given]
-        b_axes = [int(x) % nb for x in b_given]
     a_terms = _LETTERS[:na]
     b_list = list(_LETTERS[na : na + nb])
     for i, j in zip(a_axes, b_axes, strict=True):
@@ -128,6 +120,22 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     out = "".join(c for k, c in enumerate(a_terms) if k not in a_axes)
     out += "".join(c for k, c in enumerate(b_terms) if k not in b_axes)
     return _product(a, b, a_terms, b_terms, out, data)
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """Sum products over the last ``axes`` axes of ``a`` and the first of ``b`` (an int),
+    or over the axes the pair ``(a_axes, b_axes)`` names, as numpy's ``tensordot``.
+
+    >>> tensordot(Tensor(np.ones((2, 3))), np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
+    a, b = _operand(a, "tensordot"), _operand(b, "tensordot")
+    data = _forward(f"tensordot with axes={axes!r}", np.tensordot, a, b, axes)
+    na, nb = np.ndim(_data(a)), np.ndim(_data(b))
+    if isinstance(axes, (int, np.integer)):
+        return _over_axes(a, b, list(range(na - int(axes), na)), list(range(int(axes))), data)
+    a_given, b_given = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
+    return _over_axes(a, b, [int(x) % na for x in a_given], [int(x) % nb for x in b_given], data)
 
 
 def _scaled(a: Any, b: Any) -> Any:
@@ -156,19 +164,7 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     na, nb = np.ndim(_data(a)), np.ndim(_data(b))
     if na == 0 or nb == 0:
         return _scaled(a, b)
-    try:
-        data = np.dot(_data(a), _data(b))
-    except ValueError as err:
-        raise ValueError(
-            f"dot: shapes {np.shape(_data(a))} and {np.shape(_data(b))} do not align: {err}"
-        ) from None
-    a_terms = _LETTERS[:na]
-    if nb == 1:
-        return _product(a, b, a_terms, a_terms[-1], a_terms[:-1], data)
-    b_list = list(_LETTERS[na : na + nb])
-    b_list[-2] = a_terms[-1]
-    b_terms = "".join(b_list)
-    return _product(a, b, a_terms, b_terms, a_terms[:-1] + b_terms[:-2] + b_terms[-1], data)
+    return _over_axes(a, b, [na - 1], [max(nb - 2, 0)], _forward("dot", np.dot, a, b))
 
 
 def inner(a: Any, b: Any) -> Any:
@@ -181,15 +177,7 @@ def inner(a: Any, b: Any) -> Any:
     na, nb = np.ndim(_data(a)), np.ndim(_data(b))
     if na == 0 or nb == 0:
         return _scaled(a, b)
-    try:
-        data = np.inner(_data(a), _data(b))
-    except ValueError as err:
-        raise ValueError(
-            f"inner: shapes {np.shape(_data(a))} and {np.shape(_data(b))}: last axes differ ({err})"
-        ) from None
-    a_terms = _LETTERS[:na]
-    b_terms = _LETTERS[na : na + nb - 1] + a_terms[-1]
-    return _product(a, b, a_terms, b_terms, a_terms[:-1] + b_terms[:-1], data)
+    return _over_axes(a, b, [na - 1], [nb - 1], _forward("inner", np.inner, a, b))
 
 
 def outer(a: Any, b: Any, out: Any = None) -> Any:

@@ -43,24 +43,14 @@ def test_parse_subscripts_makes_the_output_explicit():
 
 # --- dot, inner, outer, tensordot, kron, matmul ----------------------------------------------
 
-NUMPY = {
-    "dot": np.dot,
-    "inner": np.inner,
-    "outer": np.outer,
-    "tensordot": lambda a, b: np.tensordot(a, b, axes=1),
-    "tensordot_pairs": lambda a, b: np.tensordot(a, b, axes=([0], [-1])),
-    "kron": np.kron,
-    "matmul": np.matmul,
-}
-
 
 def test_products_take_arrays_on_either_side_and_keep_float32():
     a = np.arange(6.0, dtype=np.float32).reshape(2, 3)
     t = Tensor(a, requires_grad=True, dtype=np.float32)
     for fn, right, left in ((dot, a.T, a.T), (inner, a, a), (outer, a, a), (kron, a, a)):
         for out, expected in (
-            (fn(t, right), NUMPY[fn.__name__](a, right)),
-            (fn(left, t), NUMPY[fn.__name__](left, a)),
+            (fn(t, right), getattr(np, fn.__name__)(a, right)),
+            (fn(left, t), getattr(np, fn.__name__)(left, a)),
         ):
             assert out.dtype == np.float32
             np.testing.assert_allclose(out.data, expected, rtol=1e-6)
@@ -73,7 +63,7 @@ def test_products_take_arrays_on_either_side_and_keep_float32():
 
 def test_product_shape_errors_name_the_shapes():
     t = Tensor(np.ones((2, 3)), requires_grad=True)
-    with pytest.raises(ValueError, match=r"dot: shapes \(2, 3\) and \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"dot: shapes \(2, 3\) and \(2, 3\) do not fit"):
         dot(t, np.ones((2, 3)))
     with pytest.raises(ValueError, match="tensordot"):
         tensordot(t, np.ones((2, 3)), axes=1)
