@@ -60,9 +60,9 @@ def einsum(*operands: Any, optimize: Any = False, **kwargs: Any) -> Any:
     """
     if kwargs.get("out") is not None:
         raise TypeError("einsum: out= is not supported on Tensors (the result is a new Tensor)")
-    unknown = set(kwargs) - {"out", "dtype", "order", "casting"}
-    if unknown:
-        raise TypeError(f"einsum got unexpected keyword argument(s) {sorted(unknown)}")
+    unsupported = sorted(k for k, v in kwargs.items() if v is not None)
+    if unsupported:  # dtype, order, casting: a Tensor's result keeps numpy's defaults
+        raise TypeError(f"einsum on Tensors does not take {', '.join(unsupported)}")
     if not operands:
         raise TypeError("einsum needs subscripts and at least one operand")
     if isinstance(operands[0], str):

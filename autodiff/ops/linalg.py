@@ -28,18 +28,18 @@ def _mT(x: Any) -> Any:
     return x.swapaxes(-1, -2)
 
 
-def _apply(op: Op, operands: tuple[Any, ...], param: Any = None) -> Any:
-    """``op`` on arrays (an array) or on nodes (a recorded node), for the vjps."""
-    datas = [_plain(x) for x in operands]
-    data = op.array(*datas) if param is None else op.array(*datas, param)  # type: ignore[misc]
+def _apply(op: Op, operands: tuple[Any, ...]) -> Any:
+    """``op`` (UNARY or NARY) on arrays (an array) or on nodes (a recorded node): what
+    the vjps call, so that under ``create_graph`` they record."""
+    data = op.array(*(_plain(x) for x in operands))  # type: ignore[misc]
     if not any(isinstance(x, Node) for x in operands):
         return data
-    from ..tensor import _nary, _node, _param_op  # tensor.py imports the op table
+    from ..tensor import _nary, _node  # tensor.py imports the op table: import on use
 
     if op.kind == NARY:
         return _nary(op, operands, data)
-    if op.kind == PARAM:
-        return _param_op(op, operands[0], param, data)
+    if not operands[0].requires_grad:
+        return data
     return _node(op, np.asarray(data), operands[0], None)
 
 

@@ -31,6 +31,8 @@ def test_einsum_errors_name_the_problem():
         einsum("ij->iz", x)
     with pytest.raises(ValueError, match="einsum 'ij,ij'"):
         einsum("ij,ij", x, np.ones((3, 2)))
+    with pytest.raises(TypeError, match="does not take dtype"):
+        einsum("ij", x, dtype=np.float32)
     with pytest.raises(ValueError, match="invalid subscripts"):
         einsum("i1", x)
 
