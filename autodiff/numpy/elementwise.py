@@ -76,7 +76,6 @@ remainder = _binary_function("remainder", ops.REMAINDER, "a mod b with b's sign 
 mod = remainder
 fmod = _binary_function("fmod", ops.FMOD, "a mod b with a's sign (C's fmod)")
 floor_divide = _binary_function("floor_divide", ops.FLOOR_DIVIDE, "⌊a / b⌋ (zero gradient)")
-matmul = _binary_function("matmul", ops.MATMUL, "The matrix product a @ b")
 negative = _unary_function("negative", ops.NEG, "−x")
 absolute = _unary_function("absolute", ops.ABS, "|x|")
 abs = absolute
@@ -130,6 +129,20 @@ fix = trunc
 __all__ += ["abs", "degrees", "fix", "mod", "radians", "true_divide"]
 
 
+def matmul(a: Any, b: Any, /) -> Tensor:
+    """The matrix product a @ b (numpy.matmul), batch axes broadcast.
+
+    >>> from autodiff import Tensor
+    >>> matmul(Tensor([[1.0, 2.0]]), np.array([[3.0], [4.0]])).data
+    array([[11.]])
+    """
+    if isinstance(a, Tensor):
+        return _checked(_binop(ops.MATMUL, a, b), "matmul", b)  # type: ignore[no-any-return]
+    if isinstance(b, Tensor):
+        return _checked(_binop(ops.MATMUL, b, a, True), "matmul", a)  # type: ignore[no-any-return]
+    return _binop(ops.MATMUL, Tensor(a), b)  # type: ignore[no-any-return]
+
+
 def positive(x: Any, /) -> Any:
     """+x: the operand itself (numpy.positive).
 
@@ -154,4 +167,4 @@ def round(x: Any, decimals: int = 0) -> Tensor:
 
 
 around = round
-__all__ += ["around", "positive", "round"]
+__all__ += ["around", "matmul", "positive", "round"]
