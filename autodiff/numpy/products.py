@@ -1,5 +1,5 @@
 """Products of Tensors with numpy's signatures: dot, inner, outer, tensordot, einsum,
-kron, matmul.
+kron (matmul, a ufunc, is in :mod:`.elementwise`).
 
 Each takes Tensors, arrays, lists or numbers. With a Tensor among the operands the
 result is a Tensor that records the graph; with none it is what numpy returns. dot,
@@ -217,19 +217,4 @@ def kron(a: Any, b: Any) -> Any:
     return (spread_a * spread_b).reshape(tuple(m * n for m, n in zip(sa, sb, strict=True)))
 
 
-def matmul(a: Any, b: Any, out: Any = None) -> Any:
-    """numpy's ``matmul`` (the ``@`` operator) on Tensors and arrays.
-
-    >>> matmul(np.eye(2), Tensor([1.0, 2.0])).data
-    array([1., 2.])
-    """
-    if out is not None:
-        raise TypeError("matmul: out= is not supported on Tensors (the result is a new Tensor)")
-    a, b = _operand(a, "matmul"), _operand(b, "matmul")
-    if not any(isinstance(x, Tensor) for x in (a, b)):
-        return np.matmul(a, b)
-    a = a if isinstance(a, Tensor) else _leaf(a)
-    return a @ b
-
-
-__all__ = ["dot", "einsum", "inner", "kron", "matmul", "outer", "tensordot"]
+__all__ = ["dot", "einsum", "inner", "kron", "outer", "tensordot"]

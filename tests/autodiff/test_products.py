@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autodiff import Tensor
-from autodiff.numpy.products import dot, einsum, inner, kron, matmul, outer, tensordot
+from autodiff.numpy import dot, einsum, inner, kron, matmul, outer, tensordot
 from autodiff.ops.products import parse_subscripts
 
 
