@@ -441,7 +441,10 @@ class ArrayCase:
       (small for second derivatives), 0-d, size-1 and empty axes included;
     - ``value``: Value has it too (its scalar kernel is tested through :data:`OP_CASES`);
     - ``torch``: the name of PyTorch's counterpart (differentiable), None if it has none:
-      then the drawn cases' ``torch`` calls are the differential test.
+      then the drawn cases' ``torch`` calls are the differential test;
+    - ``order``: the highest derivative gradchecked (2; 1 where the second derivative
+      is not defined at the drawn points, 0 where they are kinks such as ties, which
+      PyTorch then judges).
 
     >>> case = ArrayCase("sin", "sin", lambda side: st.just(Drawn([np.ones(2)], np.sin)))
     >>> case.draw(2).example().numpy(np.zeros(1))
@@ -453,6 +456,7 @@ class ArrayCase:
     draw: Callable[[int], st.SearchStrategy[Drawn]]
     value: bool = False
     torch: str | None = None
+    order: int = 2
 
 
 def axes(ndim: int) -> st.SearchStrategy[Any]:

@@ -34,6 +34,8 @@ Functions live by family: :mod:`.elementwise`, :mod:`.reductions`, :mod:`.shape`
 """
 
 from . import linalg
+from .constructors import *  # noqa: F403
+from .constructors import __all__ as _constructors
 from .elementwise import *  # noqa: F403
 from .elementwise import __all__ as _elementwise
 from .products import *  # noqa: F403
@@ -43,5 +45,5 @@ from .reductions import __all__ as _reductions
 from .shape import *  # noqa: F403
 from .shape import __all__ as _shape
 
-__all__ = [*_elementwise, *_reductions, *_shape]
+__all__ = [*_constructors, *_elementwise, *_reductions, *_shape]
 __all__ += [*_products, "linalg"]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor, _data, _norm_axis
 
 
 def _tensor(x: Any) -> Tensor:
@@ -65,4 +68,141 @@ def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tens
     return _tensor(a).var(axis=axis, ddof=ddof, keepdims=keepdims)
 
 
-__all__ = ["amax", "amin", "max", "mean", "min", "sum", "var"]
+def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """Standard deviation over ``axis`` with ``ddof`` (numpy.std).
+
+    >>> std(Tensor([1.0, 3.0])).data
+    array(1.)
+    """
+    return _tensor(a).std(axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis`` (numpy.prod), exact gradients at zeros.
+
+    >>> prod(Tensor([2.0, 0.0, 3.0]), axis=0).data
+    array(0.)
+    """
+    return _tensor(a).prod(axis=axis, keepdims=keepdims)
+
+
+def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log Σ e**a over ``axis``, without overflow (as scipy.special.logsumexp).
+
+    >>> logsumexp(Tensor([1000.0, 1000.0])).data.round(4)
+    array(1000.6931)
+    """
+    t = _tensor(a)
+    param = (_norm_axis(axis, t.ndim, "logsumexp"), bool(keepdims))
+    return t._param_op(ops.LOGSUMEXP, param)
+
+
+def cumsum(a: Any, axis: int | None = None) -> Tensor:
+    """Running sum along ``axis`` (numpy.cumsum; None: flattened).
+
+    >>> cumsum(Tensor([1.0, 2.0])).data
+    array([1., 3.])
+    """
+    return _tensor(a).cumsum(axis)
+
+
+def cumprod(a: Any, axis: int | None = None) -> Tensor:
+    """Running product along ``axis`` (numpy.cumprod; None: flattened).
+
+    >>> cumprod(Tensor([2.0, 3.0])).data
+    array([2., 6.])
+    """
+    return _tensor(a).cumprod(axis)
+
+
+def diff(a: Any, n: int = 1, axis: int = -1) -> Tensor:
+    """``n``-th differences along ``axis`` (numpy.diff).
+
+    >>> diff(Tensor([1.0, 4.0, 9.0])).data
+    array([3., 5.])
+    """
+    t = _tensor(a)
+    if t.ndim == 0:
+        raise ValueError("diff: needs at least one axis (the tensor is 0-d)")
+    ax = _norm_axis(axis, t.ndim, "diff")
+    lead = (slice(None),) * ax
+    for _ in range(n):
+        t = t[(*lead, slice(1, None))] - t[(*lead, slice(None, -1))]
+    return t
+
+
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """Sum along a diagonal (numpy.trace).
+
+    >>> trace(Tensor(np.eye(3))).data
+    array(3.)
+    """
+    return _tensor(a).trace(offset, axis1, axis2)
+
+
+def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the maximum (numpy.argmax; an integer result: no gradient).
+
+    >>> int(argmax(Tensor([1.0, 3.0])))
+    1
+    """
+    return np.argmax(_data(a), axis=axis, keepdims=keepdims)
+
+
+def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the minimum (numpy.argmin; no gradient).
+
+    >>> int(argmin(Tensor([1.0, 3.0])))
+    0
+    """
+    return np.argmin(_data(a), axis=axis, keepdims=keepdims)
+
+
+def argsort(a: Any, axis: int | None = -1, kind: Any = None) -> np.ndarray:
+    """Indices that sort ``a`` along ``axis`` (numpy.argsort; no gradient).
+
+    >>> argsort(Tensor([3.0, 1.0])).tolist()
+    [1, 0]
+    """
+    return np.argsort(_data(a), axis=axis, kind=kind)
+
+
+def all(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Whether every element is nonzero (numpy.all; no gradient).
+
+    >>> bool(all(Tensor([1.0, 0.0])))
+    False
+    """
+    return np.all(_data(a), axis=axis, keepdims=keepdims)
+
+
+def any(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Whether some element is nonzero (numpy.any; no gradient).
+
+    >>> bool(any(Tensor([1.0, 0.0])))
+    True
+    """
+    return np.any(_data(a), axis=axis, keepdims=keepdims)
+
+
+__all__ = [
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
+    "cumprod",
+    "cumsum",
+    "diff",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "prod",
+    "std",
+    "sum",
+    "trace",
+    "var",
+]

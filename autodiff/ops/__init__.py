@@ -97,11 +97,13 @@ from .elementwise import (  # the numpy elementwise set
 from .linalg import CHOLESKY, DET, INV, LOGABSDET, PNORM, SOLVE
 from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
 from .products import EINSUM, MATMUL
-from .reductions import MAX, MEAN, MIN, SUM
+from .reductions import CUMPROD, CUMSUM, LOGSUMEXP, MAX, MEAN, MIN, PROD, SUM
 from .shape import (
+    ASTYPE,
     BROADCAST_TO,
     CONCATENATE,
     GETITEM,
+    PAD,
     RESHAPE,
     SCATTER,
     STACK,
@@ -119,6 +121,7 @@ __all__ = [
     "ARCTAN",
     "ARCTAN2",
     "ARCTANH",
+    "ASTYPE",
     "BROADCAST_TO",
     "CBRT",
     "CEIL",
@@ -127,6 +130,8 @@ __all__ = [
     "CONCATENATE",
     "COS",
     "COSH",
+    "CUMPROD",
+    "CUMSUM",
     "DEG2RAD",
     "DET",
     "DIV",
@@ -151,6 +156,7 @@ __all__ = [
     "LOGABSDET",
     "LOGADDEXP",
     "LOGADDEXP2",
+    "LOGSUMEXP",
     "LOG_SOFTMAX",
     "MATMUL",
     "MAX",
@@ -161,8 +167,10 @@ __all__ = [
     "MUL",
     "NEG",
     "OPS",
+    "PAD",
     "PNORM",
     "POW",
+    "PROD",
     "RAD2DEG",
     "RECIPROCAL",
     "RELU",

@@ -79,12 +79,14 @@ def _vjp_pow_a(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 def _vjp_pow_b(g: Any, out: Any, a: Any, b: Any) -> Any:
-    # d/db a**b = a**b log a; taken as 0 where a == 0 (as PyTorch), not 0 * -inf.
-    base = _plain(a)
-    if isinstance(base, float):
-        return g * 0.0 if base == 0 else g * out * log(a)
-    zero = np.asarray(base) == 0
-    return g * out * log(a + zero) if zero.any() else g * out * log(a)  # log 1 = 0 there
+    # d/db a**b = a**b log a. At a == 0 the rule is PyTorch's: 0 where b >= 0 (instead
+    # of 0 * -inf), and a**b log a = inf * -inf = -inf where b < 0.
+    base, exponent = _plain(a), _plain(b)
+    if isinstance(base, float) and isinstance(exponent, float):  # a Value's numbers
+        return g * 0.0 if base == 0 and exponent >= 0 else g * out * log(a)
+    with np.errstate(invalid="ignore"):  # a nan exponent compares False: no mask there
+        masked = (np.asarray(base) == 0) & (np.asarray(exponent) >= 0)
+    return g * out * log(a + masked) if masked.any() else g * out * log(a)  # log 1 = 0 there
 
 
 def _binary(

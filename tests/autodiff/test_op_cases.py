@@ -78,7 +78,7 @@ def test_forward_is_numpys_and_records_the_op(name, data):
             np.testing.assert_allclose(out.data, want, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if CASES[n].order >= 1])
 @settings(max_examples=10)
 @given(data=st.data())
 def test_gradcheck(name, data):
@@ -88,7 +88,7 @@ def test_gradcheck(name, data):
     assert gradcheck(_weighted(drawn.numpy, ws), leaves(drawn.inputs))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if CASES[n].order >= 2])
 @settings(max_examples=4)
 @given(data=st.data())
 def test_second_order_gradcheck(name, data):
@@ -109,6 +109,8 @@ TORCH_NAMES = [n for n in NAMES if CASES[n].torch]
 def test_matches_torch_in_float64(name, data):
     torch = pytest.importorskip("torch")
     drawn = data.draw(CASES[name].draw(3), label="case")
+    if drawn.torch is None:  # a form torch lacks (logsumexp of a 0-d array)
+        return
     ts = leaves(drawn.inputs)
     tt = [torch.tensor(x, requires_grad=True) for x in drawn.inputs]
     ours, theirs = _outputs(drawn.numpy(*ts)), _outputs(drawn.torch(*tt))
