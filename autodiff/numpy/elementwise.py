@@ -42,11 +42,7 @@ def _unary_function(name: str, op: Op, what: str) -> Any:
 
 def _binary_function(name: str, op: Op, what: str) -> Any:
     def function(a: Any, b: Any, /) -> Any:
-        if isinstance(a, Tensor):
-            return _checked(_binop(op, a, b), name, b)
-        if isinstance(b, Tensor):
-            return _checked(_binop(op, b, a, True), name, a)
-        return _binop(op, Tensor(a), b)
+        return _apply_binary(op, name, a, b)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"""{what}, elementwise with broadcasting (numpy.{name}).
@@ -59,7 +55,14 @@ def _binary_function(name: str, op: Op, what: str) -> Any:
     return function
 
 
-def _checked(result: Any, name: str, other: Any) -> Any:
+def _apply_binary(op: Op, name: str, a: Any, b: Any) -> Any:
+    """``a op b`` with whichever operand is a Tensor recording it (numpy's broadcasting)."""
+    if isinstance(a, Tensor):
+        result, other = _binop(op, a, b), b
+    elif isinstance(b, Tensor):
+        result, other = _binop(op, b, a, True), a
+    else:
+        return _binop(op, Tensor(a), b)
     if result is NotImplemented:
         raise TypeError(f"{name}: cannot combine a Tensor with {type(other).__name__}")
     return result
@@ -136,11 +139,7 @@ def matmul(a: Any, b: Any, /) -> Tensor:
     >>> matmul(Tensor([[1.0, 2.0]]), np.array([[3.0], [4.0]])).data
     array([[11.]])
     """
-    if isinstance(a, Tensor):
-        return _checked(_binop(ops.MATMUL, a, b), "matmul", b)  # type: ignore[no-any-return]
-    if isinstance(b, Tensor):
-        return _checked(_binop(ops.MATMUL, b, a, True), "matmul", a)  # type: ignore[no-any-return]
-    return _binop(ops.MATMUL, Tensor(a), b)  # type: ignore[no-any-return]
+    return _apply_binary(ops.MATMUL, "matmul", a, b)  # type: ignore[no-any-return]
 
 
 def positive(x: Any, /) -> Any:
