@@ -67,6 +67,8 @@ def gradcheck(
     >>> x, w = Value(0.5, label="x"), Value(-2.0, label="w")
     >>> gradcheck(lambda x, w: (x * w).tanh() + x.exp(), [x, w])
     True
+    >>> gradcheck(lambda x, w: (x * w).tanh() + x.exp(), [x, w], order=2, mode="both")
+    True
     """
     if order not in (1, 2):
         raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
