@@ -166,4 +166,85 @@ def round(x: Any, decimals: int = 0) -> Tensor:
 
 
 around = round
-__all__ += ["around", "matmul", "positive", "round"]
+
+
+def real(x: Any) -> Any:
+    """The real part: the Tensor itself, as Tensors are real (numpy.real).
+
+    >>> from autodiff import Tensor
+    >>> x = Tensor([1.0]); real(x) is x
+    True
+    """
+    return positive(x)
+
+
+conj = conjugate = real
+
+
+def copysign(a: Any, b: Any, /) -> Tensor:
+    """|a| with the sign of b (numpy.copysign); b's sign is piecewise constant.
+
+    >>> from autodiff import Tensor
+    >>> copysign(Tensor([2.0, -3.0]), -1.0).data
+    array([-2., -3.])
+    """
+    b_data = b.data if isinstance(b, Node) else np.asarray(b)
+    return multiply(fabs(a), np.where(np.signbit(b_data), -1.0, 1.0))  # type: ignore[no-any-return]
+
+
+def heaviside(x1: Any, x2: Any, /) -> Tensor:
+    """0 below 0, 1 above, ``x2`` at 0 (numpy.heaviside); x1's gradient is 0.
+
+    >>> from autodiff import Tensor
+    >>> heaviside(Tensor([-1.0, 0.0, 2.0]), 0.5).data
+    array([0. , 0.5, 1. ])
+    """
+    from ..tensor import _data, where
+
+    x = np.asarray(_data(x1))
+    return where(x > 0, 1.0, where(x < 0, 0.0, x2))
+
+
+def float_power(a: Any, b: Any, /) -> Tensor:
+    """a ** b computed in float64 (numpy.float_power).
+
+    >>> from autodiff import Tensor
+    >>> float_power(Tensor([2.0], dtype="float32"), 3).dtype
+    dtype('float64')
+    """
+    from .shape import astype
+
+    a64 = astype(a, np.float64) if isinstance(a, Tensor) else np.asarray(a, dtype=np.float64)
+    b64 = astype(b, np.float64) if isinstance(b, Tensor) else np.asarray(b, dtype=np.float64)
+    return power(a64, b64)  # type: ignore[no-any-return]
+
+
+def nan_to_num(
+    x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None
+) -> Tensor:
+    """nan and ±inf replaced by numbers (numpy.nan_to_num); the gradient passes elsewhere.
+
+    >>> from autodiff import Tensor
+    >>> nan_to_num(Tensor([np.nan, 1.0])).data
+    array([0., 1.])
+    """
+    from ..tensor import where
+
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    fixed = np.nan_to_num(t.data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(np.isfinite(t.data), t, fixed)
+
+
+__all__ += [
+    "around",
+    "conj",
+    "conjugate",
+    "copysign",
+    "float_power",
+    "heaviside",
+    "matmul",
+    "nan_to_num",
+    "positive",
+    "real",
+    "round",
+]

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, _data, _norm_axis
+from ..tensor import where as _where
 
 
 def _tensor(x: Any) -> Tensor:
@@ -185,6 +186,109 @@ def any(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.any(_data(a), axis=axis, keepdims=keepdims)
 
 
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Peak to peak, max − min over ``axis`` (numpy.ptp).
+
+    >>> ptp(Tensor([1.0, 4.0, 2.0])).item()
+    3.0
+    """
+    t = _tensor(a)
+    return t.max(axis=axis, keepdims=keepdims) - t.min(axis=axis, keepdims=keepdims)
+
+
+def average(
+    a: Any, axis: Any = None, weights: Any = None, returned: bool = False, keepdims: bool = False
+) -> Any:
+    """Weighted mean over ``axis`` (numpy.average); weights may be Tensors too.
+
+    >>> average(Tensor([1.0, 3.0]), weights=[3.0, 1.0]).item()
+    1.5
+    """
+    t = _tensor(a)
+    if weights is None:
+        out, total = t.mean(axis=axis, keepdims=keepdims), None
+    else:
+        w = weights if isinstance(weights, Tensor) else Tensor(weights, dtype=t.dtype)
+        if w.shape != t.shape:  # numpy: 1-d weights along the one axis
+            if w.ndim != 1 or axis is None or isinstance(axis, tuple):
+                raise ValueError(f"average: weights of shape {w.shape} do not fit {t.shape}")
+            ax = _norm_axis(axis, t.ndim, "average")
+            w = w.reshape(tuple(-1 if i == ax else 1 for i in range(t.ndim)))
+        total = (w + t * 0).sum(axis=axis, keepdims=keepdims)
+        out = (t * w).sum(axis=axis, keepdims=keepdims) / total
+    if returned:
+        n = total if total is not None else Tensor(np.full(out.shape, t.size / max(out.size, 1)))
+        return out, n
+    return out
+
+
+def median(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """The middle value (mean of the two middle ones) along ``axis`` (numpy.median);
+    the gradient goes to the middle elements.
+
+    >>> median(Tensor([3.0, 1.0, 2.0, 10.0])).item()
+    2.5
+    """
+    from .shape import sort, take
+
+    t = _tensor(a)
+    if isinstance(axis, tuple):
+        raise TypeError("median: one axis or None (a tuple of axes is not supported)")
+    flat = axis is None
+    ax = 0 if flat else _norm_axis(axis, t.ndim, "median")
+    s = sort(t.reshape(-1) if flat else t, ax)
+    n = s.shape[ax]
+    if n == 0:
+        raise ValueError("median: the axis is empty")
+    out = take(s, [(n - 1) // 2, n // 2], ax).mean(axis=ax, keepdims=True)
+    if keepdims:
+        return out.reshape((1,) * t.ndim) if flat else out
+    return out.reshape(()) if flat else out.squeeze(ax)
+
+
+def _nan_as(a: Any, value: float) -> Tensor:
+    t = _tensor(a)
+    return _where(np.isnan(t.data), value, t)
+
+
+def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum with nan taken as 0 (numpy.nansum); no gradient reaches a nan.
+
+    >>> nansum(Tensor([1.0, np.nan])).item()
+    1.0
+    """
+    return _nan_as(a, 0.0).sum(axis=axis, keepdims=keepdims)
+
+
+def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean of the elements that are not nan (numpy.nanmean).
+
+    >>> nanmean(Tensor([1.0, np.nan, 3.0])).item()
+    2.0
+    """
+    t = _tensor(a)
+    count = (~np.isnan(t.data)).sum(axis=axis, keepdims=keepdims)
+    return nansum(t, axis=axis, keepdims=keepdims) / count
+
+
+def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum ignoring nan (numpy.nanmax).
+
+    >>> nanmax(Tensor([1.0, np.nan])).item()
+    1.0
+    """
+    return _nan_as(a, -np.inf).max(axis=axis, keepdims=keepdims)
+
+
+def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum ignoring nan (numpy.nanmin).
+
+    >>> nanmin(Tensor([1.0, np.nan])).item()
+    1.0
+    """
+    return _nan_as(a, np.inf).min(axis=axis, keepdims=keepdims)
+
+
 __all__ = [
     "all",
     "amax",
@@ -193,14 +297,21 @@ __all__ = [
     "argmax",
     "argmin",
     "argsort",
+    "average",
     "cumprod",
     "cumsum",
     "diff",
     "logsumexp",
     "max",
     "mean",
+    "median",
     "min",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nansum",
     "prod",
+    "ptp",
     "std",
     "sum",
     "trace",

@@ -548,6 +548,61 @@ def copy(a: Any) -> Tensor:
     return astype(a, _tensor(a).dtype)
 
 
+def matrix_transpose(x: Any, /) -> Tensor:
+    """The last two axes swapped (numpy.matrix_transpose).
+
+    >>> matrix_transpose(Tensor(np.zeros((2, 3)))).shape
+    (3, 2)
+    """
+    return _tensor(x).swapaxes(-1, -2)
+
+
+def unstack(x: Any, /, *, axis: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``axis`` (numpy.unstack).
+
+    >>> [t.shape for t in unstack(Tensor(np.zeros((2, 3))))]
+    [(3,), (3,)]
+    """
+    t = _tensor(x)
+    ax = int(axis) % max(t.ndim, 1)
+    return tuple(_index_along(t, ax, i) for i in range(t.shape[ax]))
+
+
+def broadcast_arrays(*args: Any) -> tuple[Tensor, ...]:
+    """Every argument broadcast to their common shape (numpy.broadcast_arrays).
+
+    >>> [t.shape for t in broadcast_arrays(Tensor([1.0]), Tensor([[1.0], [2.0]]))]
+    [(2, 1), (2, 1)]
+    """
+    ts = [_tensor(a) for a in args]
+    shape = np.broadcast_shapes(*(t.shape for t in ts))
+    return tuple(t.broadcast_to(shape) for t in ts)
+
+
+def diagflat(v: Any, k: int = 0) -> Tensor:
+    """The flattened input on the ``k``-th diagonal of a square matrix (numpy.diagflat).
+
+    >>> diagflat(Tensor([[1.0, 2.0]])).shape
+    (2, 2)
+    """
+    return diag(_tensor(v).reshape(-1), k)
+
+
+def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Tensor:
+    """Differences of the flattened input, with optional ends (numpy.ediff1d).
+
+    >>> ediff1d(Tensor([1.0, 4.0, 9.0])).data
+    array([3., 5.])
+    """
+    flat = _tensor(ary).reshape(-1)
+    parts = [flat[1:] - flat[:-1]]
+    if to_begin is not None:
+        parts.insert(0, _tensor(to_begin).reshape(-1))
+    if to_end is not None:
+        parts.append(_tensor(to_end).reshape(-1))
+    return _t.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
 __all__ = [
     "append",
     "array_split",
@@ -555,21 +610,25 @@ __all__ = [
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
+    "broadcast_arrays",
     "broadcast_to",
     "clip",
     "column_stack",
     "concatenate",
     "copy",
     "diag",
+    "diagflat",
     "diagonal",
     "dsplit",
     "dstack",
+    "ediff1d",
     "expand_dims",
     "flip",
     "fliplr",
     "flipud",
     "hsplit",
     "hstack",
+    "matrix_transpose",
     "moveaxis",
     "pad",
     "ravel",
@@ -589,6 +648,7 @@ __all__ = [
     "transpose",
     "tril",
     "triu",
+    "unstack",
     "vsplit",
     "vstack",
     "where",

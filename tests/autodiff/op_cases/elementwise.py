@@ -20,10 +20,10 @@ from autodiff.testing import (
 
 
 def _torch(name):
-    def call(*xs):
+    def call(*xs, **kwargs):
         import torch
 
-        return getattr(torch, name)(*xs)
+        return getattr(torch, name)(*xs, **kwargs)
 
     return call
 
@@ -128,7 +128,50 @@ def _round(side):
     )
 
 
+def _copysigns(side):
+    @st.composite
+    def drawn(draw_):
+        a_shape, b_shape = draw_(broadcastable_shapes(max_side=side))
+        a = draw_(arrays(a_shape, elements=_AWAY))
+        signs = draw_(arrays(b_shape, elements=_AWAY))  # a constant: its sign only
+        return Drawn(
+            [a],
+            lambda x: np.copysign(x, signs),
+            lambda t: _torch("copysign")(t, _torch_tensor(signs)),
+        )
+
+    return drawn()
+
+
+def _torch_tensor(x):
+    import torch
+
+    return torch.tensor(x)
+
+
+def _nan_to_nums(side):
+    @st.composite
+    def drawn(draw_):
+        shape = draw_(shapes(max_side=side, min_side=0))
+        x = draw_(arrays(shape, -2, 2))
+        holes = draw_(st.sampled_from([np.nan, np.inf, -np.inf]))
+        mask = draw_(arrays(shape, 0, 1)) < 0.3
+        return Drawn(
+            [x],
+            # finite replacements: the largest float would overflow the weighted sum
+            lambda a: np.nan_to_num(np.where(mask, holes, a), posinf=5.0, neginf=-5.0),
+            lambda t: _torch("nan_to_num")(
+                _torch("where")(_torch_tensor(mask), holes, t), posinf=5.0, neginf=-5.0
+            ),
+        )
+
+    return drawn()
+
+
 CASES = [
+    ArrayCase("copysign", "*", _copysigns, torch="copysign"),
+    ArrayCase("nan_to_num", "where", _nan_to_nums, torch="nan_to_num"),
+    _binary_case("float_power", "float_power", finite_floats(0.2, 3), _ANY, "**"),
     ArrayCase("round", "round", _round, torch="round"),
     *(_unary_case(name, torch_name) for name, torch_name in _UNARY.items()),
     _binary_case("add", "add", _ANY, _ANY, "+"),

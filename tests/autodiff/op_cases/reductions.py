@@ -185,8 +185,86 @@ def _sum(t, dims, keepdims, ddof):
     return _torch().sum(t, dims, keepdim=keepdims) if dims != () else t * 1
 
 
+def _distinct(side, min_dims=0):
+    """Arrays of distinct elements a step apart (no ties: sorts and extremes are smooth)."""
+
+    @st.composite
+    def drawn(draw_):
+        shape = draw_(shapes(min_dims=min_dims, max_side=side))
+        order = draw_(st.permutations(range(math.prod(shape))))
+        return np.asarray((np.array(order, dtype=float).reshape(shape) - len(order) / 2) * 0.25)
+
+    return drawn()
+
+
+def _medians(side):
+    @st.composite
+    def drawn(draw_):
+        x = draw_(_distinct(side))
+        axis = draw_(st.none() | st.integers(-x.ndim, x.ndim - 1)) if x.ndim else None
+        keepdims = draw_(st.booleans())
+
+        def torch_call(t):  # torch's median takes the lower middle: a quantile instead
+            q = _torch().quantile(t.reshape(-1) if axis is None else t, 0.5, dim=axis or 0)
+            return (
+                q.reshape((1,) * x.ndim)
+                if keepdims and axis is None
+                else (q.unsqueeze(axis) if keepdims else q)
+            )
+
+        return Drawn([x], lambda a: np.median(a, axis=axis, keepdims=keepdims), torch_call)
+
+    return drawn()
+
+
+def _ptps(side):
+    @st.composite
+    def drawn(draw_):
+        x = draw_(_distinct(side))
+        axis = draw_(axes(x.ndim))
+        return Drawn([x], lambda a: np.ptp(a, axis=axis))
+
+    return drawn()
+
+
+def _averages(side):
+    @st.composite
+    def drawn(draw_):
+        shape = draw_(shapes(max_side=side, min_side=1))
+        x = draw_(arrays(shape, -2, 2))
+        w = draw_(arrays(shape, 0.5, 2))
+        axis = draw_(axes(len(shape)))
+        return Drawn([x, w], lambda a, b: np.average(a, axis=axis, weights=b))
+
+    return drawn()
+
+
+def _nans(name):
+    def draw(side):
+        @st.composite
+        def drawn(draw_):
+            shape = draw_(shapes(max_side=side, min_side=1))
+            x = draw_(arrays(shape, -2, 2))
+            holes = draw_(arrays(shape, 0, 1)) < 0.3  # some elements become nan
+            axis = draw_(axes(len(shape)))
+            fn = getattr(np, name)
+            if name == "nanmean":
+                count = (~holes).sum(axis=axis, keepdims=True)
+                holes &= np.broadcast_to(count > 1, shape)  # keep each slice's mean defined
+            return Drawn([x], lambda a: fn(np.where(holes, np.nan, a), axis=axis))
+
+        return drawn()
+
+    return draw
+
+
 _ = math
 CASES = [
+    ArrayCase("np.median", None, _medians, torch="quantile"),
+    ArrayCase("np.ptp", "-", _ptps),
+    ArrayCase("np.average", "/", _averages),
+    ArrayCase("np.nansum", "sum", _nans("nansum")),
+    ArrayCase("np.nanmean", "/", _nans("nanmean")),
     ArrayCase("np.sum", "sum", _reduction("sum", torch_fn=_sum), torch="sum"),
     ArrayCase("np.mean", "mean", _reduction("mean", min_side=1)),
     ArrayCase("np.prod", "prod", _reduction("prod", 0.5, 1.5, min_side=0)),

@@ -194,7 +194,34 @@ def _sorted_distinct(side):
     return drawn()
 
 
+def _matrix_transpose(draw, shape):
+    return np.matrix_transpose, (lambda t: t.mT)
+
+
+def _unstack(draw, shape):
+    ax = _axis(draw, shape)
+    return (lambda a: np.unstack(a, axis=ax)), (lambda t: _torch().unbind(t, ax))
+
+
+def _broadcast_arrays(draw, shape):
+    other = tuple(1 if draw(st.booleans()) else n for n in shape)
+    return (lambda a, b: np.broadcast_arrays(a, b.reshape(other) if b.size else b)), None
+
+
+def _diagflat(draw, shape):
+    k = draw(st.integers(-2, 2))
+    return (lambda a: np.diagflat(a, k)), (lambda t: _torch().diagflat(t, k))
+
+
+def _ediff1d(draw, shape):
+    return np.ediff1d, (lambda t: _torch().diff(t.reshape(-1)))
+
+
 CASES = [
+    _case("np.matrix_transpose", "transpose", _matrix_transpose, min_dims=2, torch="mT"),
+    _case("np.unstack", "getitem", _unstack, min_dims=1, torch="unbind"),
+    _case("np.diagflat", None, _diagflat, torch="diagflat"),
+    _case("np.ediff1d", "-", _ediff1d, min_dims=1, torch="diff"),
     _case("np.ravel", "reshape", _ravel, torch="reshape"),
     _case("np.moveaxis", "transpose", _moveaxis, min_dims=1, torch="movedim"),
     _case("np.swapaxes", "transpose", _swapaxes, min_dims=1, torch="swapaxes"),
