@@ -33,13 +33,17 @@ Functions live by family: :mod:`.elementwise`, :mod:`.reductions`, :mod:`.shape`
 ``autodiff.numpy.linalg.X``). Their derivatives are ops of :mod:`autodiff.ops`.
 """
 
+from . import linalg
 from .constructors import *  # noqa: F403
 from .constructors import __all__ as _constructors
 from .elementwise import *  # noqa: F403
 from .elementwise import __all__ as _elementwise
+from .products import *  # noqa: F403
+from .products import __all__ as _products
 from .reductions import *  # noqa: F403
 from .reductions import __all__ as _reductions
 from .shape import *  # noqa: F403
 from .shape import __all__ as _shape
 
 __all__ = [*_constructors, *_elementwise, *_reductions, *_shape]
+__all__ += [*_products, "linalg"]

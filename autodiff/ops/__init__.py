@@ -2,8 +2,8 @@
 
 The table is split by family: :mod:`.core` (the ``Op`` record, the registry and the
 differentiable helpers vjps use), :mod:`.elementwise`, :mod:`.reductions`,
-:mod:`.shape`, :mod:`.products` and :mod:`.nn`. Importing this package registers
-every op in ``OPS``.
+:mod:`.shape`, :mod:`.products`, :mod:`.linalg` and :mod:`.nn`. Importing this package
+registers every op in ``OPS``.
 
 Each :class:`Op` holds
 - ``scalar``: the forward on Python floats (what Value computes), with IEEE results
@@ -94,8 +94,9 @@ from .elementwise import (  # the numpy elementwise set
     unary,
     zero_gradient,
 )
+from .linalg import CHOLESKY, DET, INV, LOGABSDET, PNORM, SOLVE
 from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
-from .products import MATMUL
+from .products import EINSUM, MATMUL
 from .reductions import CUMPROD, CUMSUM, LOGSUMEXP, MAX, MEAN, MIN, PROD, SUM
 from .shape import (
     ASTYPE,
@@ -124,6 +125,7 @@ __all__ = [
     "BROADCAST_TO",
     "CBRT",
     "CEIL",
+    "CHOLESKY",
     "CLIP",
     "CONCATENATE",
     "COS",
@@ -131,7 +133,9 @@ __all__ = [
     "CUMPROD",
     "CUMSUM",
     "DEG2RAD",
+    "DET",
     "DIV",
+    "EINSUM",
     "EXP",
     "EXP2",
     "EXPM1",
@@ -143,11 +147,13 @@ __all__ = [
     "FMOD",
     "GETITEM",
     "HYPOT",
+    "INV",
     "LEAKY_RELU",
     "LOG",
     "LOG1P",
     "LOG2",
     "LOG10",
+    "LOGABSDET",
     "LOGADDEXP",
     "LOGADDEXP2",
     "LOGSUMEXP",
@@ -162,6 +168,7 @@ __all__ = [
     "NEG",
     "OPS",
     "PAD",
+    "PNORM",
     "POW",
     "PROD",
     "RAD2DEG",
@@ -179,6 +186,7 @@ __all__ = [
     "SINH",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
+    "SOLVE",
     "SQRT",
     "SQUARE",
     "STACK",
