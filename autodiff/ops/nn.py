@@ -117,14 +117,19 @@ def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
     # d/dz of −log softmax(z)[y] = softmax(z) − onehot(y), per row, times that row's g.
     labels, reduction = param.labels, param.reduction
     n = max(labels.size, 1)
-    if isinstance(x, Node):  # create_graph: the same formula, recorded
-        onehot = np.zeros(x.shape, dtype=x.dtype)  # type: ignore[attr-defined]
+    if isinstance(x, Node) or isinstance(g, Node):  # create_graph: the formula, recorded
+        xd = x.data if isinstance(x, Node) else x
+        onehot = np.zeros(xd.shape, dtype=xd.dtype)
         np.put_along_axis(onehot, labels[..., None], 1, -1)
         if reduction == "none":
             g = g[..., None]
         elif reduction == "mean":
             g = g * (1.0 / n)
-        return g * (x.softmax(axis=-1) - onehot)  # type: ignore[attr-defined]
+        if isinstance(x, Node):
+            probs = x.softmax(axis=-1)  # type: ignore[attr-defined]
+        else:  # the node's softmax, kept in rows
+            probs = param.probs.reshape(xd.shape)
+        return g * (probs - onehot)
     # The softmax the node keeps (Labels.probs), not recomputed: a second exp of the
     # logits is 3-5% of a digits training epoch (benchmarks/tensor.py).
     if reduction == "none":

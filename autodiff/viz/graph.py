@@ -87,6 +87,8 @@ def op_label(node: Any, precision: int = 4) -> str:
         return f"{op.symbol}{_constant(operands[1], precision)}"
     if layout is RPARAM:  # c op x; for + and * the order does not matter: "+1"
         c = _constant(operands[0], precision)
+        if not op.symbol:  # a function of two operands, the constant first: arctan2(0.5, x)
+            return f"{op.name}({c}, x)"
         return f"{op.symbol}{c}" if op.symbol in ("+", "*") else f"{c}{op.symbol}x"
     if layout is PARAM and operands[1] is not None:
         param = _constant(operands[1], precision)

@@ -1,9 +1,11 @@
 """The chain-rule core on both node types: accumulation, freeing, second-order checks,
 the fast pass against the readable loop over the op table, the grad mode per thread."""
 
+import importlib.util
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -293,12 +295,20 @@ TENSOR_CASES = {
 
 
 def _tensor_cases(name):
-    """The cases of op ``name``; an op added to the table without a row here is still
-    reached when Tensor has a method of its name that takes no arguments."""
-    if name in TENSOR_CASES:
-        return TENSOR_CASES[name]
-    method = getattr(Tensor, name, None)
-    return [] if method is None else [lambda a, b: getattr(b, name)()]
+    return TENSOR_CASES.get(name, [])
+
+
+def _registry():
+    """The array-op registry of ``op_cases/`` (the numpy op set), as test_op_cases.py
+    loads it: every op added there is compared here too."""
+    path = Path(__file__).parent / "test_op_cases.py"
+    spec = importlib.util.spec_from_file_location("engine_op_cases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+REGISTRY = _registry()
 
 
 def _tensor_grads(fn, a0, b0, w, order):
@@ -332,8 +342,53 @@ def _both(grads):
 
 
 def test_every_op_of_the_table_has_a_tensor_case():
-    missing = [name for name, op in OPS.items() if op.builtin and not _tensor_cases(name)]
-    assert not missing, f"add a row for {missing} to TENSOR_CASES in this file"
+    covered = set(TENSOR_CASES) | {case.op for case in REGISTRY.values()}
+    missing = [name for name, op in OPS.items() if op.builtin and name not in covered]
+    assert not missing, f"add a row for {missing} to TENSOR_CASES or to op_cases/"
+
+
+def _outputs(result):
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+def _registry_grads(fn, inputs, order):
+    """Gradients of sum(w * out) + sum(out²) over fn's outputs (order 1: accumulated and
+    returned through inputs=; order 2: of the squared first gradients)."""
+
+    def build():
+        xs = [Tensor(x, requires_grad=True) for x in inputs]
+        total = xs[0].sum() * 0.0
+        for out in _outputs(fn(*xs)):
+            w = np.linspace(-1.0, 2.0, out.size).reshape(out.shape)
+            total = total + (out * w).sum() + (out * out).sum()
+        return xs, total
+
+    xs, total = build()
+    if order == 1:
+        total.backward()
+        xs2, total2 = build()
+        return [x.grad for x in xs] + engine.backpropagate(total2, np.ones(()), inputs=tuple(xs2))
+    total.backward(create_graph=True)
+    firsts = [x.grad for x in xs if isinstance(x.grad, Tensor)]
+    for x in xs:
+        x.grad = None
+    s = sum(((g * g).sum() for g in firsts), start=Tensor(0.0))
+    if s.requires_grad:
+        s.backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name", list(REGISTRY))
+@settings(max_examples=2)
+@given(data=st.data())
+def test_fast_pass_equals_the_readable_loop_on_the_numpy_op_set(name, order, data):
+    drawn = data.draw(REGISTRY[name].draw(2), label="case")
+    plain, readable = _both(lambda: _registry_grads(drawn.numpy, drawn.inputs, order))
+    for p, r in zip(plain, readable, strict=True):
+        assert (p is None) == (r is None)
+        if p is not None:
+            assert p.dtype == r.dtype and np.array_equal(p, r, equal_nan=True)
 
 
 _CASE_IDS = [
