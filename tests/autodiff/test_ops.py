@@ -59,7 +59,10 @@ _KNOWN = {("**", -math.inf, 0.5)}
 
 
 def _same(a, b):
-    return (math.isnan(a) and math.isnan(b)) or a == b
+    """Equal, both nan, or (math's and numpy's libm differing) within 2 ulp."""
+    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return math.isclose(a, b, rel_tol=4.5e-16, abs_tol=0.0)
 
 
 def _array(op, *xs):
@@ -87,10 +90,12 @@ def test_scalar_kernels_give_what_the_array_kernels_give_ieee_included(name):
                 assert _same(op.scalar(a, 0.1), _array(op, a, 0.1)), (name, a)
 
 
-@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.layout is UNARY])
+@pytest.mark.parametrize(
+    "name", [n for n, op in OPS.items() if op.layout is UNARY and op.scalar is not None]
+)
 def test_unary_vjps_run_on_floats_arrays_and_nodes_alike(name):
     op = OPS[name]
-    x = 0.7
+    x = 0.7 if not math.isnan(op.scalar(0.7)) else 1.3  # in the domain (arccosh: x >= 1)
     out = op.scalar(x)
     on_float = op.vjp(1.5, out, x)
     on_array = op.vjp(np.array([1.5]), op.array(np.array([x])), np.array([x]))
