@@ -7,32 +7,66 @@
 (2, 3)
 """
 
-from . import data, diagnostics, init, losses, optim, scalar
-from .layers import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from . import data, diagnostics, functional, init, losses, optim, scalar
+from .layers import (
+    GELU,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .mlp import MLP
 from .module import Module, Parameter
 from .random import manual_seed
 from .training import Callback, EarlyStopping, History, evaluate, fit
 
 __all__ = [
+    "GELU",
     "MLP",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Callback",
+    "Conv1d",
+    "Conv2d",
     "Dropout",
     "EarlyStopping",
+    "Embedding",
+    "Flatten",
     "History",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "Module",
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "data",
     "diagnostics",
     "evaluate",
     "fit",
+    "functional",
     "init",
     "losses",
     "manual_seed",
