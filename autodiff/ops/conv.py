@@ -142,12 +142,20 @@ def _fold(
 _SCRATCH = threading.local()
 
 
+def _work() -> dict[Any, Any]:
+    """This thread's reusable arrays, by (slot, shape, dtype)."""
+    arrays = getattr(_SCRATCH, "arrays", None)
+    if arrays is None:
+        arrays = _SCRATCH.arrays = {}
+    return arrays  # type: ignore[no-any-return]
+
+
 def _scratch(slot: str, shape: Ints, dtype: Any) -> np.ndarray:
     """A work array of ``shape`` reused from call to call (per thread and slot), for
     temporaries that never leave the function using them. Megabyte-sized arrays are
     mapped fresh from the OS each time they are allocated, and their page faults
     cost more than the arithmetic on them at these sizes (2x on a 16→32 channel conv)."""
-    cache = _SCRATCH.__dict__
+    cache = _work()
     key = (slot, shape, np.dtype(dtype))
     work = cache.get(key)
     if work is None:
@@ -160,13 +168,13 @@ def _scratch(slot: str, shape: Ints, dtype: Any) -> np.ndarray:
 def _take(shape: Ints, dtype: Any) -> np.ndarray:
     """An uninitialized array of ``shape``, from the arrays :func:`_give` returned when
     there is one (the im2col matrix outlives its call: the backward uses it)."""
-    free = _SCRATCH.__dict__.get(("free", shape, np.dtype(dtype)))
+    free = _work().get(("free", shape, np.dtype(dtype)))
     return free.pop() if free else np.empty(shape, dtype=dtype)
 
 
 def _give(work: np.ndarray) -> None:
     """Hand back an array from :func:`_take` that nothing refers to any more."""
-    free = _SCRATCH.__dict__.setdefault(("free", work.shape, work.dtype), [])
+    free = _work().setdefault(("free", work.shape, work.dtype), [])
     if len(free) < 4:
         free.append(work)
 
