@@ -179,9 +179,17 @@ def _give(work: np.ndarray) -> None:
         free.append(work)
 
 
-def _to_back(x: np.ndarray) -> np.ndarray:
-    """(N, C, *S) → a (C, *S, N) view."""
-    return x.transpose(*range(1, x.ndim), 0)
+def _to_back(x: np.ndarray, slot: str) -> np.ndarray:
+    """(N, C, *S) → (C, *S, N) in a work array. In two steps, (C, N, S) then (C, S, N):
+    each then reads from nearby memory, 10x faster at these sizes than numpy's one-step
+    copy, whose every element of a run comes from another page."""
+    n, c = x.shape[:2]
+    size = math.prod(x.shape[2:])
+    step = _scratch(slot + "/step", (c, n, size), x.dtype)
+    step[...] = x.reshape(n, c, size).swapaxes(0, 1)
+    out = _scratch(slot, (c, size, n), x.dtype)
+    out[...] = step.swapaxes(1, 2)
+    return out.reshape(c, *x.shape[2:], n)
 
 
 def _to_front(x: np.ndarray) -> np.ndarray:
@@ -214,7 +222,7 @@ def _padded_size(spec: ConvSpec) -> Ints:
 def _im2col(spec: ConvSpec, x: np.ndarray) -> np.ndarray:
     """(groups, C/groups · K, L · N): column (position, sample) holds its window."""
     n, c = x.shape[:2]
-    moved = _to_back(x)
+    moved = _to_back(x, "x")
     if any(lo or hi for lo, hi in spec.padding):
         xp = _scratch("padded", (c, *_padded_size(spec), n), x.dtype)  # borders stay 0
         xp[(*_interior(x.shape[2:], spec.padding), slice(None))] = moved
@@ -261,8 +269,7 @@ def conv_forward(spec: ConvSpec, x: np.ndarray, w: np.ndarray, b: Any = None) ->
 
 def _grad_cols(spec: ConvSpec, g: np.ndarray) -> np.ndarray:
     """The output gradient as (groups, O/groups, L · N)."""
-    moved = _scratch("gcols", (*g.shape[1:], g.shape[0]), g.dtype)
-    moved[...] = _to_back(g)
+    moved = _to_back(g, "g")
     return moved.reshape(spec.groups, g.shape[1] // spec.groups, -1)
 
 
@@ -392,6 +399,15 @@ class PoolSpec:
         self.count_include_pad = count_include_pad
         self.divisor: Any = None
 
+    def tiles(self) -> bool:
+        """Whether the windows tile the (2-D) image: stride = kernel, no padding or dilation."""
+        return (
+            len(self.kernel) == 2
+            and self.stride == self.kernel
+            and not any(p for p, _ in self.padding)
+            and all(d == 1 for d in self.dilation)
+        )
+
     def overlapping(self) -> bool:
         return any(
             s < d * (k - 1) + 1
@@ -417,6 +433,8 @@ def _max_pool(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
     vjp of ``max_unpool``)."""
     if spec.index is not None:
         return x.reshape(-1)[spec.index]  # type: ignore[no-any-return]
+    if spec.tiles():
+        return _max_pool_tiles(x, spec)
     n, c = x.shape[:2]
     nd = len(spec.kernel)
     win = spec.windows(x, -np.inf).reshape(n, c, math.prod(spec.kernel), *spec.out_size)
@@ -431,6 +449,35 @@ def _max_pool(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
         flat = flat * spec.x_shape[2 + a] + coord
     spec.index = flat
     return out  # type: ignore[no-any-return]
+
+
+def _max_pool_tiles(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
+    """``_max_pool`` for windows that tile the image (2-D, stride = kernel, no padding or
+    dilation): the rows of each window compared in turn, then its columns, each step a
+    numpy loop over long runs (a window view's runs are 2 elements for a 2×2 pool)."""
+    n, c, h, w = x.shape
+    (kh, kw), (ho, wo) = spec.kernel, spec.out_size
+    rows = x[:, :, : ho * kh, : wo * kw].reshape(n * c * ho, kh, wo * kw)
+    best = rows[:, 0].copy()
+    row = np.zeros(best.shape, dtype=np.intp)
+    for i in range(1, kh):  # strictly greater: the first of equal elements wins, as PyTorch
+        row = np.where(rows[:, i] > best, i, row)
+        np.maximum(best, rows[:, i], out=best)
+    cells = best.reshape(-1, wo, kw)
+    top = cells[:, :, 0].copy()
+    col = np.zeros(top.shape, dtype=np.intp)
+    for j in range(1, kw):
+        col = np.where(cells[:, :, j] > top, j, col)
+        np.maximum(top, cells[:, :, j], out=top)
+    rows_at = row.reshape(-1, wo, kw)
+    row = rows_at[:, :, 0]
+    for j in range(1, kw):
+        row = np.where(col == j, rows_at[:, :, j], row)
+    # flat index into x of each chosen element
+    lines = np.arange(n * c * ho).reshape(-1, 1)
+    h_at = lines % ho * kh + row
+    spec.index = (lines // ho * (h * w) + h_at * w + np.arange(wo) * kw + col).reshape(n, c, ho, wo)
+    return top.reshape(n, c, ho, wo)
 
 
 def _max_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:
