@@ -18,6 +18,7 @@ kernel's few offsets, never over elements).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -201,17 +202,20 @@ def _to_front(x: np.ndarray) -> np.ndarray:
 
 def _offsets(spec: ConvSpec) -> list[tuple[Any, ...]]:
     """For each kernel offset, the slices of a (C, *padded, N) array its window reads."""
+    return _window_slices(spec.kernel, spec.dilation, spec.stride, spec.out_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _window_slices(kernel: Ints, dilation: Ints, stride: Ints, out: Ints) -> list[tuple[Any, ...]]:
     return [
         (
             slice(None),
             *(
                 slice(i * d, i * d + s * (o - 1) + 1, s)
-                for i, d, s, o in zip(
-                    offset, spec.dilation, spec.stride, spec.out_size, strict=True
-                )
+                for i, d, s, o in zip(offset, dilation, stride, out, strict=True)
             ),
         )
-        for offset in np.ndindex(*spec.kernel)
+        for offset in np.ndindex(*kernel)
     ]
 
 
