@@ -517,7 +517,9 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     if spec.mask is not None:
         scores += spec.mask
     with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
-        weights = _softmax(scores, -1)
+        scores -= np.maximum.reduce(scores, -1, keepdims=True)
+        weights = np.exp(scores, out=scores)
+        weights /= _sum_over(weights, (weights.ndim - 1,))
     spec.weights = weights
     return np.matmul(weights, v)
 
@@ -531,10 +533,24 @@ def _vjp_attention(
             scores = scores + spec.mask
         p = scores.softmax(axis=-1) if isinstance(scores, Node) else _softmax(scores, -1)  # type: ignore[attr-defined]
     else:
-        p = spec.weights
+        return _vjp_attention_arrays(g, spec, q, k, v)
     dv = p.swapaxes(-1, -2) @ g
     dp = g @ v.swapaxes(-1, -2)
     ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True)) * spec.scale  # softmax's vjp
+    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+
+
+def _vjp_attention_arrays(
+    g: np.ndarray, spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray
+) -> tuple[Any, ...]:
+    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place."""
+    p = spec.weights
+    assert p is not None  # set by the forward that made the node
+    dv = p.swapaxes(-1, -2) @ g
+    ds = g @ v.swapaxes(-1, -2)  # dL/dp, then dL/dscores in place
+    ds -= _sum_over(ds * p, (ds.ndim - 1,))
+    ds *= p
+    ds *= spec.scale
     return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
 
 
