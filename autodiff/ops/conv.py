@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -497,16 +498,25 @@ def _max_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:
     return dx.reshape(spec.x_shape)
 
 
-def _vjp_max_pool(g: Any, out: Any, x: Any, spec: PoolSpec) -> Any:
-    return g._param_op(MAX_UNPOOL, spec) if isinstance(g, Node) else _max_unpool(g, spec)  # type: ignore[attr-defined]
+def _adjoint_pair(
+    name: str, forward: Callable[..., Any], back_name: str, back: Callable[..., Any]
+) -> tuple[Op, Op]:
+    """Two ops linear in their operand, each the other's vjp (the transpose of a linear
+    map is its vjp), so gradients of gradients of either are the pair again."""
+    pair: list[Op] = []
+
+    def vjp_forward(g: Any, out: Any, x: Any, spec: PoolSpec) -> Any:
+        return g._param_op(pair[1], spec) if isinstance(g, Node) else back(g, spec)  # type: ignore[attr-defined]
+
+    def vjp_back(u: Any, out: Any, g: Any, spec: PoolSpec) -> Any:
+        return u._param_op(pair[0], spec) if isinstance(u, Node) else forward(u, spec)  # type: ignore[attr-defined]
+
+    pair.append(register(Op(name, PARAM, vjp_forward, array=forward)))
+    pair.append(register(Op(back_name, PARAM, vjp_back, array=back)))
+    return pair[0], pair[1]
 
 
-def _vjp_max_unpool(u: Any, out: Any, g: Any, spec: PoolSpec) -> Any:
-    return u._param_op(MAX_POOL, spec) if isinstance(u, Node) else _max_pool(u, spec)  # type: ignore[attr-defined]
-
-
-MAX_POOL = register(Op("max_pool", PARAM, _vjp_max_pool, array=_max_pool))
-MAX_UNPOOL = register(Op("max_unpool", PARAM, _vjp_max_unpool, array=_max_unpool))
+MAX_POOL, MAX_UNPOOL = _adjoint_pair("max_pool", _max_pool, "max_unpool", _max_unpool)
 
 
 def _divisor(spec: PoolSpec, dtype: Any) -> Any:
@@ -539,13 +549,4 @@ def _avg_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:
     return spec.fold(cols)
 
 
-def _vjp_avg_pool(g: Any, out: Any, x: Any, spec: PoolSpec) -> Any:
-    return g._param_op(AVG_UNPOOL, spec) if isinstance(g, Node) else _avg_unpool(g, spec)  # type: ignore[attr-defined]
-
-
-def _vjp_avg_unpool(u: Any, out: Any, g: Any, spec: PoolSpec) -> Any:
-    return u._param_op(AVG_POOL, spec) if isinstance(u, Node) else _avg_pool(u, spec)  # type: ignore[attr-defined]
-
-
-AVG_POOL = register(Op("avg_pool", PARAM, _vjp_avg_pool, array=_avg_pool))
-AVG_UNPOOL = register(Op("avg_unpool", PARAM, _vjp_avg_unpool, array=_avg_unpool))
+AVG_POOL, AVG_UNPOOL = _adjoint_pair("avg_pool", _avg_pool, "avg_unpool", _avg_unpool)
