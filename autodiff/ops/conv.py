@@ -73,6 +73,12 @@ class ConvSpec:
     def kernel(self) -> Ints:
         return self.w_shape[2:]
 
+    def __repr__(self) -> str:
+        return (
+            f"conv(kernel={self.kernel}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, groups={self.groups})"
+        )
+
 
 def _out_size(
     size: Ints, kernel: Ints, stride: Ints, padding: tuple[tuple[int, int], ...], dilation: Ints
@@ -403,6 +409,10 @@ class PoolSpec:
         self.index: np.ndarray | None = None
         self.count_include_pad = count_include_pad
         self.divisor: Any = None
+
+    def __repr__(self) -> str:
+        pads = tuple(p for p, _ in self.padding)
+        return f"pool(kernel={self.kernel}, stride={self.stride}, padding={pads})"
 
     def tiles(self) -> bool:
         """Whether the windows tile the (2-D) image: stride = kernel, no padding or dilation."""

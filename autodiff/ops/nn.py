@@ -239,6 +239,9 @@ class GeluSpec:
         self.approximate = approximate
         self.inner: np.ndarray | None = None
 
+    def __repr__(self) -> str:
+        return f"approximate={self.approximate!r}"
+
 
 def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
     if spec.approximate == "tanh":
@@ -317,6 +320,9 @@ class Rows:
         self.indices = indices
         self.padding_idx = padding_idx
 
+    def __repr__(self) -> str:
+        return f"rows(indices of shape {self.indices.shape}, padding_idx={self.padding_idx})"
+
 
 def _embedding(weight: np.ndarray, rows: Rows) -> np.ndarray:
     return np.take(weight, rows.indices, axis=0)
@@ -368,6 +374,10 @@ class NormSpec:
         self.var: Any = None
         self.xhat: Any = None
         self.rstd: Any = None
+
+    def __repr__(self) -> str:
+        fixed = ", running statistics" if self.fixed is not None else ""
+        return f"norm(axes={self.axes}, eps={self.eps}{fixed})"
 
 
 def _statistics(spec: NormSpec, x: Any) -> tuple[Any, Any]:
@@ -509,6 +519,10 @@ class AttentionSpec:
         self.scale = scale
         self.mask = mask
         self.weights: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        mask = "" if self.mask is None else f", mask of shape {self.mask.shape}"
+        return f"attention(scale={self.scale:.4g}{mask})"
 
 
 def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:

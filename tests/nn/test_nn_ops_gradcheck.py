@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn.functional as F
-from autodiff import Tensor, gradcheck
+from autodiff import Tensor, gradcheck, toposort
+from autodiff.ops import OPS
 from autodiff.ops.nn import erf_series
 
 
@@ -80,6 +81,39 @@ def test_gradcheck(name, order):
     rng = np.random.default_rng(sum(map(ord, name)))
     inputs = make(rng)
     assert gradcheck(lambda *xs: _weighted(op(*xs), np.random.default_rng(1)), inputs, order=order)
+
+
+NN_OPS = {
+    "conv",
+    "conv_dx",
+    "conv_dw",
+    "max_pool",
+    "max_unpool",
+    "avg_pool",
+    "avg_unpool",
+    "embedding",
+    "layer_norm",
+    "batch_norm",
+    "gelu",
+    "gelu_grad",
+    "silu",
+    "softplus",
+    "scaled_dot_product_attention",
+}
+
+
+def test_the_cases_reach_every_nn_op_forward_and_backward():
+    # tests/autodiff/test_tensor_properties.py leaves these ops to the cases above
+    seen = set()
+    for make, op in CASES.values():
+        inputs = make(np.random.default_rng(0))
+        out = _weighted(op(*inputs), np.random.default_rng(1))
+        out.backward(create_graph=True)
+        for x in inputs:
+            seen |= {node.op for node in toposort(x.grad)}
+        seen |= {node.op for node in toposort(out)}
+    conv_ops = {n for n, op in OPS.items() if op.vjp.__module__ == "autodiff.ops.conv"}
+    assert conv_ops <= NN_OPS <= seen, (conv_ops | NN_OPS) - seen
 
 
 def test_second_derivative_of_a_linear_op_is_recorded_as_ops_of_the_family():
