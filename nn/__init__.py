@@ -7,7 +7,21 @@
 (2, 3)
 """
 
-from . import data, diagnostics, functional, init, losses, optim, scalar
+from . import (
+    callbacks,
+    data,
+    diagnostics,
+    functional,
+    init,
+    losses,
+    metrics,
+    model_selection,
+    optim,
+    plotting,
+    scalar,
+    utils,
+)
+from .callbacks import Callback, EarlyStopping
 from .layers import (
     GELU,
     AvgPool2d,
@@ -31,9 +45,10 @@ from .layers import (
     Tanh,
 )
 from .mlp import MLP
+from .model_selection import cross_validate
 from .module import Module, Parameter
 from .random import manual_seed
-from .training import Callback, EarlyStopping, History, evaluate, fit
+from .training import History, evaluate, fit, predict
 
 __all__ = [
     "GELU",
@@ -62,6 +77,8 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "callbacks",
+    "cross_validate",
     "data",
     "diagnostics",
     "evaluate",
@@ -70,6 +87,11 @@ __all__ = [
     "init",
     "losses",
     "manual_seed",
+    "metrics",
+    "model_selection",
     "optim",
+    "plotting",
+    "predict",
     "scalar",
+    "utils",
 ]
