@@ -468,31 +468,30 @@ def _max_pool(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
 
 def _max_pool_tiles(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
     """``_max_pool`` for windows that tile the image (2-D, stride = kernel, no padding or
-    dilation): the rows of each window compared in turn, then its columns, each step a
-    numpy loop over long runs (a window view's runs are 2 elements for a 2×2 pool)."""
+    dilation), in the (C, H, W, N) layout where each window offset is a view with long
+    runs (in (N, C, H, W) a 2×2 window's runs are 2 elements). Offsets are taken in
+    row-major order and only a strictly greater element replaces the best so far: the
+    first of equal elements wins, as in PyTorch."""
     n, c, h, w = x.shape
     (kh, kw), (ho, wo) = spec.kernel, spec.out_size
-    rows = x[:, :, : ho * kh, : wo * kw].reshape(n * c * ho, kh, wo * kw)
-    best = rows[:, 0].copy()
-    row = np.zeros(best.shape, dtype=np.intp)
-    for i in range(1, kh):  # strictly greater: the first of equal elements wins, as PyTorch
-        row = np.where(rows[:, i] > best, i, row)
-        np.maximum(best, rows[:, i], out=best)
-    cells = best.reshape(-1, wo, kw)
-    top = cells[:, :, 0].copy()
-    col = np.zeros(top.shape, dtype=np.intp)
-    for j in range(1, kw):
-        col = np.where(cells[:, :, j] > top, j, col)
-        np.maximum(top, cells[:, :, j], out=top)
-    rows_at = row.reshape(-1, wo, kw)
-    row = rows_at[:, :, 0]
-    for j in range(1, kw):
-        row = np.where(col == j, rows_at[:, :, j], row)
-    # flat index into x of each chosen element
-    lines = np.arange(n * c * ho).reshape(-1, 1)
-    h_at = lines % ho * kh + row
-    spec.index = (lines // ho * (h * w) + h_at * w + np.arange(wo) * kw + col).reshape(n, c, ho, wo)
-    return top.reshape(n, c, ho, wo)
+    moved = _to_back(x, "pool")  # (C, H, W, N)
+    best = moved[:, : kh * ho : kh, : kw * wo : kw].copy()
+    at = np.zeros(best.shape, dtype=np.intp)  # offset of the best: i·W + j
+    for i, j in np.ndindex(kh, kw):
+        if i or j:
+            candidate = moved[:, i : kh * ho : kh, j : kw * wo : kw]
+            np.copyto(at, i * w + j, where=candidate > best)
+            np.maximum(best, candidate, out=best)
+    # flat index into x of each window's first element, plus the offset of its best
+    first = (
+        np.arange(c).reshape(-1, 1, 1, 1) * (h * w)
+        + np.arange(ho).reshape(-1, 1, 1) * (kh * w)
+        + np.arange(wo).reshape(-1, 1) * kw
+        + np.arange(n) * (c * h * w)
+    )
+    at += first
+    spec.index = _to_front(at)
+    return _to_front(best)
 
 
 def _max_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:
