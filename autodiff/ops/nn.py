@@ -185,7 +185,9 @@ def _vjp_softplus(g: Any, out: Any, x: Any, param: tuple[float, float]) -> Any:
     return g * (_sigmoid(z) * ~linear + linear)
 
 
-SOFTPLUS = register(Op("softplus", PARAM, _vjp_softplus, array=_softplus))
+# Named for its parameters: "softplus" is the example name of a user primitive (README,
+# tutorials), and a built-in op's name cannot be taken.
+SOFTPLUS = register(Op("softplus_beta", PARAM, _vjp_softplus, array=_softplus))
 
 # GELU: x·Φ(x), exactly (with erf) or with PyTorch's tanh approximation
 # 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). Its derivative is an op of its own
