@@ -97,7 +97,7 @@ NN_OPS = {
     "gelu",
     "gelu_grad",
     "silu",
-    "softplus",
+    "softplus_beta",
     "scaled_dot_product_attention",
 }
 
