@@ -252,7 +252,7 @@ def _im2col(spec: ConvSpec, x: np.ndarray) -> np.ndarray:
 def _conv_cols(spec: ConvSpec, cols: np.ndarray, w: np.ndarray, b: Any) -> np.ndarray:
     g, o = spec.groups, w.shape[0]
     y = _scratch("y", (g, o // g, cols.shape[-1]), np.result_type(w, cols))
-    np.matmul(w.reshape(g, o // g, -1), cols, out=y)  # (G, O/G, L·N)
+    _products(w.reshape(g, o // g, -1), cols, y)  # (G, O/G, L·N)
     out = _to_front(y.reshape(o, *spec.out_size, -1))
     if b is not None:
         out += b.reshape((-1,) + (1,) * len(spec.out_size))
@@ -278,6 +278,15 @@ def conv_forward(spec: ConvSpec, x: np.ndarray, w: np.ndarray, b: Any = None) ->
     return out
 
 
+def _products(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = a[i] @ b[i]`` for each group; one group (the usual case) as a plain
+    2-D product, which numpy always hands to BLAS, transposed operand or not."""
+    if a.shape[0] == 1:
+        np.matmul(a[0], b[0], out=out[0])
+    else:
+        np.matmul(a, b, out=out)
+
+
 def _grad_cols(spec: ConvSpec, g: np.ndarray) -> np.ndarray:
     """The output gradient as (groups, O/groups, L · N)."""
     moved = _to_back(g, "g")
@@ -294,7 +303,7 @@ def _conv_dx(spec: ConvSpec, g: np.ndarray, w: np.ndarray, gcols: Any = None) ->
     wm = w.reshape(groups, o // groups, -1)
     dtype = np.result_type(w, gcols)
     dcols = _scratch("dcols", (groups, wm.shape[2], gcols.shape[2]), dtype)
-    np.matmul(wm.swapaxes(-1, -2), gcols, out=dcols)  # (G, C/G·K, L·N)
+    _products(wm.swapaxes(-1, -2), gcols, dcols)  # (G, C/G·K, L·N)
     offsets = _offsets(spec)
     dcols = dcols.reshape(c, len(offsets), *spec.out_size, n)
     dxp = _scratch("dxp", (c, *_padded_size(spec), n), dtype)
@@ -314,7 +323,9 @@ def _conv_dw(
     if gcols is None:
         gcols = _grad_cols(spec, g)
     # (cols @ gᵀ)ᵀ: OpenBLAS runs this orientation several times faster than g @ colsᵀ
-    dw = np.matmul(cols, gcols.swapaxes(-1, -2)).swapaxes(-1, -2)  # (G, O/G, C/G·K)
+    dw = np.empty((spec.groups, cols.shape[1], gcols.shape[1]), np.result_type(cols, gcols))
+    _products(cols, gcols.swapaxes(-1, -2), dw)
+    dw = dw.swapaxes(-1, -2)  # (G, O/G, C/G·K)
     if made:
         _give(cols)
     return dw.reshape(spec.w_shape)  # type: ignore[no-any-return]
