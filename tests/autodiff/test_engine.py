@@ -298,17 +298,17 @@ def _tensor_cases(name):
     return TENSOR_CASES.get(name, [])
 
 
-def _registry():
-    """The array-op registry of ``op_cases/`` (the numpy op set), as test_op_cases.py
-    loads it: every op added there is compared here too."""
-    path = Path(__file__).parent / "test_op_cases.py"
-    spec = importlib.util.spec_from_file_location("engine_op_cases", path)
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.CASES
+    return module
 
 
-REGISTRY = _registry()
+# The registries other tests keep, so that every op added there is compared here too:
+# the numpy op set (op_cases/, as test_op_cases.py loads it) and the nn ops.
+REGISTRY = _load(Path(__file__).parent / "test_op_cases.py", "engine_op_cases").CASES
+NN_CASES = _load(Path(__file__).parents[1] / "nn" / "test_nn_ops_gradcheck.py", "engine_nn_ops")
 
 
 def _tensor_grads(fn, a0, b0, w, order):
@@ -342,7 +342,7 @@ def _both(grads):
 
 
 def test_every_op_of_the_table_has_a_tensor_case():
-    covered = set(TENSOR_CASES) | {case.op for case in REGISTRY.values()}
+    covered = set(TENSOR_CASES) | {case.op for case in REGISTRY.values()} | NN_CASES.NN_OPS
     missing = [name for name, op in OPS.items() if op.builtin and name not in covered]
     assert not missing, f"add a row for {missing} to TENSOR_CASES or to op_cases/"
 
@@ -376,6 +376,18 @@ def _registry_grads(fn, inputs, order):
     if s.requires_grad:
         s.backward()
     return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name", sorted(NN_CASES.CASES))
+def test_fast_pass_equals_the_readable_loop_on_the_nn_ops(name, order):
+    make, fn = NN_CASES.CASES[name]
+    inputs = [x.data for x in make(np.random.default_rng(0))]
+    plain, readable = _both(lambda: _registry_grads(fn, inputs, order))
+    for p, r in zip(plain, readable, strict=True):
+        assert (p is None) == (r is None)
+        if p is not None:
+            assert p.dtype == r.dtype and np.array_equal(p, r, equal_nan=True)
 
 
 @pytest.mark.parametrize("order", [1, 2])
