@@ -45,7 +45,8 @@ def _reduce(ufunc: np.ufunc) -> Callable[..., Any]:
 
 def _mean(x: np.ndarray, param: Any) -> np.ndarray:
     total = np.add.reduce(x, param[0], None, None, param[1])  # type: ignore[call-overload]
-    return total * (1.0 / max(_count(x.shape, param[0]), 1))  # type: ignore[no-any-return]
+    n = _count(x.shape, param[0])
+    return total * (1.0 / n if n else np.nan)  # type: ignore[no-any-return]  # empty: nan, as numpy
 
 
 SUM = register(Op("sum", PARAM, _vjp_sum, array=_reduce(np.add)))
