@@ -17,6 +17,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .engine import toposort
 from .expr import FUNCTIONS, ExpressionError, evaluate, format_number, normal_name
@@ -138,12 +139,17 @@ def _graph(args: argparse.Namespace) -> int:
     try:
         render(graph, args.output, timeout=args.timeout)
     except GraphvizNotFound as err:
-        fallback = args.output.rsplit(".", 1)[0] + ".gv"
-        render(graph, fallback)
-        print(f"{err}\nwrote the DOT source to {fallback}", file=sys.stderr)
-        return 1
+        return _dot_source_instead(graph, args.output, err)
     print(f"wrote {args.output}")
     return 0
+
+
+def _dot_source_instead(graph: Any, output: str, err: GraphvizNotFound) -> int:
+    """Without Graphviz: write the drawing's DOT source beside ``output``; status 1."""
+    fallback = output.rsplit(".", 1)[0] + ".gv"
+    render(graph, fallback)
+    print(f"{err}\nwrote the DOT source to {fallback}", file=sys.stderr)
+    return 1
 
 
 def _step(args: argparse.Namespace) -> int:
@@ -158,14 +164,19 @@ def _step(args: argparse.Namespace) -> int:
             f"the graph has {count:,} nodes, more than --max-nodes {args.max_nodes:,} "
             "(the page plays every node): raise --max-nodes to try"
         )
-    step_page(
-        out,
-        args.output,
-        precision=args.precision,
-        rankdir=args.rankdir,
-        max_nodes=args.max_nodes,
-        timeout=args.timeout,
-    )
+    try:
+        step_page(
+            out,
+            args.output,
+            precision=args.precision,
+            rankdir=args.rankdir,
+            max_nodes=args.max_nodes,
+            timeout=args.timeout,
+        )
+    except GraphvizNotFound as err:  # the page's layout needs dot: the drawing instead
+        out.backward()
+        graph = draw_graph(out, precision=args.precision, rankdir=args.rankdir, max_nodes=count)
+        return _dot_source_instead(graph, args.output, err)
     print(f"wrote {args.output}")
     return 0
 

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,16 @@ def test_renderer_failure_is_one_line(capsys, tmp_path, monkeypatch):
     assert main(["step", "x*x", "--at", "x=1", "-o", str(tmp_path / "p.html")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: Graphviz's dot failed (exit status 3): Error: syntax error in line 1"]
+
+
+@pytest.mark.parametrize(("command", "name"), [("graph", "g.svg"), ("step", "page.html")])
+def test_without_graphviz_both_commands_write_the_dot_source(
+    capsys, tmp_path, monkeypatch, command, name
+):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    assert main([command, COURSE, "--at", *AT, "-o", str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert "apt-get install graphviz" in err and "wrote the DOT source to" in err
+    source = (tmp_path / name).with_suffix(".gv").read_text()
+    assert "grad 0.39" in source  # x0's gradient, on the drawing
+    assert sorted(p.name for p in tmp_path.iterdir()) == [Path(name).stem + ".gv"]
