@@ -96,7 +96,12 @@ def _check(node: ast.AST) -> None:
     if isinstance(node, ast.Call):
         func = node.func
         if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
-            shown = func.id if isinstance(func, ast.Name) else type(func).__name__.lower()
+            if isinstance(func, ast.Name):
+                shown = func.id
+            elif isinstance(func, ast.Attribute):
+                shown = f".{func.attr}"  # a method: __import__('os').system(...)
+            else:
+                shown = type(func).__name__.lower()
             raise ExpressionError(
                 f"call of {shown!r} is not allowed{_where(node)}; functions: {', '.join(FUNCTIONS)}"
             )
