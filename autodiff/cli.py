@@ -48,7 +48,8 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
         name, sep, number = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ExpressionError(f"--at takes name=number, got {item!r}")
+            hint = "" if sep else " (give the expression before --at)"
+            raise ExpressionError(f"--at takes name=number, got {item.strip()!r}{hint}")
         key = normal_name(name)  # as Python reads the expression's names: 𝐱 is x
         if key in given:
             raise ExpressionError(f"--at gives {key!r} twice ({given[key]!r} and {item!r})")
