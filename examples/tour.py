@@ -33,6 +33,7 @@ TOUR = [
     ("regression", "a line fit by gradient descent after min-max scaling"),
     ("cross_entropy_vs_quadratic", "why cross-entropy learns fast when badly wrong"),
     ("digits", "handwritten digits: validation, early stopping, gradient flow, test set"),
+    ("gradient_flow", "a deep tanh MLP: saturation and gradient flow by init, makemore's way"),
     ("step_pages", "backprop step by step in the browser: open the HTML pages"),
     ("newton", "Newton's method with the Hessian against gradient descent"),
 ]

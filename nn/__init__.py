@@ -7,12 +7,26 @@
 (2, 3)
 """
 
-from . import data, diagnostics, init, losses, optim, scalar
+from . import (
+    callbacks,
+    data,
+    diagnostics,
+    init,
+    losses,
+    metrics,
+    model_selection,
+    optim,
+    plotting,
+    scalar,
+    utils,
+)
+from .callbacks import Callback, EarlyStopping
 from .layers import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from .mlp import MLP
+from .model_selection import cross_validate
 from .module import Module, Parameter
 from .random import manual_seed
-from .training import Callback, EarlyStopping, History, evaluate, fit
+from .training import History, evaluate, fit, predict
 
 __all__ = [
     "MLP",
@@ -29,6 +43,8 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "callbacks",
+    "cross_validate",
     "data",
     "diagnostics",
     "evaluate",
@@ -36,6 +52,11 @@ __all__ = [
     "init",
     "losses",
     "manual_seed",
+    "metrics",
+    "model_selection",
     "optim",
+    "plotting",
+    "predict",
     "scalar",
+    "utils",
 ]

@@ -74,6 +74,8 @@ TOUR_FILES = [
     "digits_history.png",
     "digits_gradient_flow.png",
     "digits_test.png",
+    "gradient_flow_kaiming_activations.png",
+    "gradient_flow_modules.svg",
 ]
 
 
