@@ -298,7 +298,9 @@ def run_dot(graph: graphviz.Digraph, fmt: str, timeout: float | None = DEFAULT_T
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizNotFound(INSTALL_HINT)
-    size = f"a graph of {graph.source.count('shape=record'):,} nodes"
+    records = graph.source.count("shape=record")  # one per Value or Tensor drawn
+    shapes = sum(1 for line in graph.body if "->" not in line and "[" in line)
+    size = f"a graph of {records or shapes:,} nodes"
     try:
         done = subprocess.run(
             [exe, f"-T{fmt}"], input=graph.source.encode(), capture_output=True, timeout=timeout
