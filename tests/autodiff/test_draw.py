@@ -177,3 +177,10 @@ def test_render_time_limit_and_crash_are_one_line_errors(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["bin"]
     with pytest.raises(ValueError, match="cannot write 'xyz'"):
         render(draw_graph(Value(1.0)), tmp_path / "g.xyz")
+
+
+def test_docstring_names_render_where_it_lives():
+    import autodiff.viz
+
+    assert ":func:`autodiff.viz.render`" in draw_graph.__doc__
+    assert autodiff.viz.render is render
