@@ -229,6 +229,8 @@ def test_tour_without_graphviz_finishes_and_says_how_to_install_it_once(
         monkeypatch.delitem(sys.modules, name, raising=False)
     import tour
 
+    # The examples that draw with Graphviz; gradient_flow's drawing takes the same
+    # _common.save_graph path as course_network's and is left out to keep this short.
     drawing = ["sigmoid_graph", "step_pages", "course_network"]
     monkeypatch.setattr(tour, "TOUR", [t for t in tour.TOUR if t[0] in drawing])
     assert tour.main(["--out", str(tmp_path / "out")]) == 0
@@ -237,9 +239,8 @@ def test_tour_without_graphviz_finishes_and_says_how_to_install_it_once(
     hints = [line for line in stdout.splitlines() if "install graphviz" in line.lower()]
     assert len(hints) == 1, hints
     wrote = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert wrote == [
+    assert [name for name in wrote if not name.endswith(".png")] == [
         "course_network.gv",
-        "course_network_error.png",
         "network_222_steps.gv",
         "sigmoid_neuron_steps.gv",
         "sigmoid_one_op.gv",
