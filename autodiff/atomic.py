@@ -78,3 +78,7 @@ def write_atomic(
             os.remove(tmp)
         raise
     return path
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

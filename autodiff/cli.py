@@ -276,3 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as err:  # ExpressionError is a ValueError
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

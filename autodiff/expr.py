@@ -222,3 +222,19 @@ def format_number(x: float) -> str:
     if math.isnan(x) or math.isinf(x):
         return str(x)
     return f"{x:.6g}"
+
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "format_number",
+    "names",
+    "normal_name",
+    "parse",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -474,3 +474,7 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

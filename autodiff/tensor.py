@@ -712,3 +712,7 @@ def _apply(op: Op, args: tuple[Any, ...]) -> Tensor:
 
 
 __all__ = ["Tensor", "concatenate", "softmax_cross_entropy", "stack", "where"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -507,3 +507,7 @@ __all__ = [
     "load_checkpoint",
     "save_checkpoint",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

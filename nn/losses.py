@@ -798,3 +798,7 @@ __all__ = [
     "multi_margin_loss",
     "nll_loss",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -572,3 +572,7 @@ def _read_npz(path: str, wanted: Mapping[str, tuple[int, ...]]) -> dict[str, np.
 
 
 __all__ = ["Module", "Parameter", "is_parameter"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -153,3 +153,27 @@ def _vjp_where(g: Any, out: Any, cond: Any, a: Any, b: Any) -> tuple[Any, ...]:
 
 
 WHERE = register(Op("where", NARY, _vjp_where, array=_where))
+
+
+__all__ = [
+    "ABS",
+    "ADD",
+    "CLIP",
+    "DIV",
+    "EXP",
+    "LEAKY_RELU",
+    "LOG",
+    "MUL",
+    "NEG",
+    "POW",
+    "RELU",
+    "SIGMOID",
+    "SQRT",
+    "SUB",
+    "TANH",
+    "WHERE",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -128,3 +128,15 @@ SOFTMAX_CROSS_ENTROPY = register(
         array=_softmax_cross_entropy,
     )
 )
+
+
+__all__ = [
+    "LOG_SOFTMAX",
+    "SOFTMAX",
+    "SOFTMAX_CROSS_ENTROPY",
+    "Labels",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

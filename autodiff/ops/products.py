@@ -39,3 +39,12 @@ def _vjp_matmul_b(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 MATMUL = register(Op("@", BINARY, _vjp_matmul_a, array=np.matmul, vjp_b=_vjp_matmul_b, symbol="@"))
+
+
+__all__ = [
+    "MATMUL",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

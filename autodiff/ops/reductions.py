@@ -53,3 +53,15 @@ SUM = register(Op("sum", PARAM, _vjp_sum, array=_reduce(np.add)))
 MEAN = register(Op("mean", PARAM, _vjp_mean, array=_mean))
 MAX = register(Op("max", PARAM, _vjp_extreme, array=_reduce(np.maximum)))
 MIN = register(Op("min", PARAM, _vjp_extreme, array=_reduce(np.minimum)))
+
+
+__all__ = [
+    "MAX",
+    "MEAN",
+    "MIN",
+    "SUM",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -92,3 +92,19 @@ def _vjp_stack(g: Any, out: Any, axis: int, *xs: Any) -> tuple[Any, ...]:
 
 CONCATENATE = register(Op("concatenate", NARY, _vjp_concatenate, array=_concatenate))
 STACK = register(Op("stack", NARY, _vjp_stack, array=_stack))
+
+
+__all__ = [
+    "BROADCAST_TO",
+    "CONCATENATE",
+    "GETITEM",
+    "RESHAPE",
+    "SCATTER",
+    "STACK",
+    "TRANSPOSE",
+    "scatter",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -349,3 +349,24 @@ def render(
     else:
         data = run_dot(graph, ext, timeout)
     return write_atomic(path, lambda f: f.write(data), sync=False)
+
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
+    "INSTALL_HINT",
+    "LEAF_COLOUR",
+    "OP_COLOUR",
+    "PARAM_COLOUR",
+    "ROOT_COLOUR",
+    "GraphvizNotFound",
+    "RenderError",
+    "draw_graph",
+    "op_label",
+    "render",
+    "run_dot",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

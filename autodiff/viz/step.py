@@ -718,3 +718,17 @@ window.stepPlayer = {
 };
 })();
 """
+
+
+__all__ = [
+    "MAX_NAME",
+    "SVG_NS",
+    "Step",
+    "StepPage",
+    "step_page",
+    "steps_of",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

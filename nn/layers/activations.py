@@ -160,3 +160,19 @@ def activation_name(spec: Any) -> str:
     base = next((name for name, c in ACTIVATIONS.items() if c is cls), cls.__name__)
     extra = spec.extra_repr() if isinstance(spec, Module) else ""
     return f"{base}({extra})" if extra else base
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "LeakyReLU",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "activation_name",
+    "get_activation",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)
