@@ -11,6 +11,7 @@ from . import (
     callbacks,
     data,
     diagnostics,
+    functional,
     init,
     losses,
     metrics,
@@ -21,7 +22,28 @@ from . import (
     utils,
 )
 from .callbacks import Callback, EarlyStopping
-from .layers import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .layers import (
+    GELU,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .mlp import MLP
 from .model_selection import cross_validate
 from .module import Module, Parameter
@@ -29,19 +51,31 @@ from .random import manual_seed
 from .training import History, evaluate, fit, predict
 
 __all__ = [
+    "GELU",
     "MLP",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Callback",
+    "Conv1d",
+    "Conv2d",
     "Dropout",
     "EarlyStopping",
+    "Embedding",
+    "Flatten",
     "History",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "Module",
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "callbacks",
     "cross_validate",
@@ -49,6 +83,7 @@ __all__ = [
     "diagnostics",
     "evaluate",
     "fit",
+    "functional",
     "init",
     "losses",
     "manual_seed",

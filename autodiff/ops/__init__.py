@@ -2,8 +2,8 @@
 
 The table is split by family: :mod:`.core` (the ``Op`` record, the registry and the
 differentiable helpers vjps use), :mod:`.elementwise`, :mod:`.reductions`,
-:mod:`.shape`, :mod:`.products`, :mod:`.linalg` and :mod:`.nn`. Importing this package
-registers every op in ``OPS``.
+:mod:`.shape`, :mod:`.products`, :mod:`.linalg`, :mod:`.nn` and :mod:`.conv`
+(convolution and pooling). Importing this package registers every op in ``OPS``.
 
 Each :class:`Op` holds
 - ``scalar``: the forward on Python floats (what Value computes), with IEEE results
@@ -22,6 +22,18 @@ Operand layouts (``kind``) are those of :mod:`autodiff.engine`: ``UNARY``, ``PAR
 operands, either of which may be a constant) and ``NARY``.
 """
 
+from .conv import (
+    AVG_POOL,
+    AVG_UNPOOL,
+    CONV,
+    CONV_DW,
+    CONV_DX,
+    MAX_POOL,
+    MAX_UNPOOL,
+    ConvSpec,
+    PoolSpec,
+    conv_forward,
+)
 from .core import (
     OPS,
     Op,
@@ -95,7 +107,24 @@ from .elementwise import (  # the numpy elementwise set
     zero_gradient,
 )
 from .linalg import CHOLESKY, DET, INV, LOGABSDET, PNORM, SOLVE
-from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
+from .nn import (
+    ATTENTION,
+    BATCH_NORM,
+    EMBEDDING,
+    GELU,
+    GELU_GRAD,
+    LAYER_NORM,
+    LOG_SOFTMAX,
+    SILU,
+    SOFTMAX,
+    SOFTMAX_CROSS_ENTROPY,
+    SOFTPLUS,
+    AttentionSpec,
+    GeluSpec,
+    Labels,
+    NormSpec,
+    Rows,
+)
 from .products import EINSUM, MATMUL
 from .reductions import CUMPROD, CUMSUM, LOGSUMEXP, MAX, MEAN, MIN, PROD, SUM
 from .shape import (
@@ -122,12 +151,19 @@ __all__ = [
     "ARCTAN2",
     "ARCTANH",
     "ASTYPE",
+    "ATTENTION",
+    "AVG_POOL",
+    "AVG_UNPOOL",
+    "BATCH_NORM",
     "BROADCAST_TO",
     "CBRT",
     "CEIL",
     "CHOLESKY",
     "CLIP",
     "CONCATENATE",
+    "CONV",
+    "CONV_DW",
+    "CONV_DX",
     "COS",
     "COSH",
     "CUMPROD",
@@ -136,6 +172,7 @@ __all__ = [
     "DET",
     "DIV",
     "EINSUM",
+    "EMBEDDING",
     "EXP",
     "EXP2",
     "EXPM1",
@@ -145,9 +182,12 @@ __all__ = [
     "FMAX",
     "FMIN",
     "FMOD",
+    "GELU",
+    "GELU_GRAD",
     "GETITEM",
     "HYPOT",
     "INV",
+    "LAYER_NORM",
     "LEAKY_RELU",
     "LOG",
     "LOG1P",
@@ -161,6 +201,8 @@ __all__ = [
     "MATMUL",
     "MAX",
     "MAXIMUM",
+    "MAX_POOL",
+    "MAX_UNPOOL",
     "MEAN",
     "MIN",
     "MINIMUM",
@@ -181,11 +223,13 @@ __all__ = [
     "SCATTER",
     "SIGMOID",
     "SIGN",
+    "SILU",
     "SIN",
     "SINC",
     "SINH",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
+    "SOFTPLUS",
     "SOLVE",
     "SQRT",
     "SQUARE",
@@ -197,9 +241,16 @@ __all__ = [
     "TRANSPOSE",
     "TRUNC",
     "WHERE",
+    "AttentionSpec",
+    "ConvSpec",
+    "GeluSpec",
     "Labels",
+    "NormSpec",
     "Op",
+    "PoolSpec",
+    "Rows",
     "broadcast_to",
+    "conv_forward",
     "div",
     "exp",
     "log",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ..engine import PARAM, Node
+from ..engine import NARY, PARAM, UNARY, Node
 from .core import Op, exp, register
+from .shape import scatter
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
@@ -135,11 +137,467 @@ SOFTMAX_CROSS_ENTROPY = register(
 )
 
 
+# --- activations -------------------------------------------------------------------------
+
+
+def _sigmoid(x: Any) -> Any:
+    if isinstance(x, Node):
+        return x.sigmoid()  # type: ignore[attr-defined]
+    with np.errstate(over="ignore"):  # exp(-x) = inf for x < -709 gives 0, as it should
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def _tanh(x: Any) -> Any:
+    return x.tanh() if isinstance(x, Node) else np.tanh(x)  # type: ignore[attr-defined]
+
+
+def _silu(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return x / (1 + np.exp(-x))  # type: ignore[no-any-return]
+
+
+def _vjp_silu(g: Any, out: Any, x: Any) -> Any:
+    if isinstance(x, Node) or isinstance(g, Node):
+        s = _sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+    s = np.negative(x)  # the same formula in place: one work array, no temporaries
+    with np.errstate(over="ignore"):
+        np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)  # σ(x)
+    d = 1 - s
+    d *= x
+    d += 1
+    d *= s
+    d *= g
+    return d
+
+
+SILU = register(Op("silu", UNARY, _vjp_silu, array=_silu))
+
+
+def _softplus(x: np.ndarray, param: tuple[float, float]) -> np.ndarray:
+    beta, threshold = param
+    z = x * beta
+    with np.errstate(over="ignore"):  # exp overflows only where the linear branch is taken
+        return np.where(z > threshold, x, np.log1p(np.exp(z)) / beta)  # type: ignore[no-any-return]
+
+
+def _vjp_softplus(g: Any, out: Any, x: Any, param: tuple[float, float]) -> Any:
+    beta, threshold = param
+    z = x * beta
+    linear = (z.data if isinstance(z, Node) else z) > threshold  # type: ignore[attr-defined]
+    return g * (_sigmoid(z) * ~linear + linear)
+
+
+# Named for its parameters: "softplus" is the example name of a user primitive (README,
+# tutorials), and a built-in op's name cannot be taken.
+SOFTPLUS = register(Op("softplus_beta", PARAM, _vjp_softplus, array=_softplus))
+
+# GELU: x·Φ(x), exactly (with erf) or with PyTorch's tanh approximation
+# 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). Its derivative is an op of its own
+# (gelu_grad) whose vjp, the second derivative, is written with exp and tanh: so
+# gradients of gradients work.
+_BETA = math.sqrt(2 / math.pi)
+_KAPPA = 0.044715
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf
+    except ImportError:  # numpy has no erf; the series below is exact to rounding
+        return erf_series(x)
+    return erf(x)  # type: ignore[no-any-return]
+
+
+def erf_series(x: np.ndarray) -> np.ndarray:
+    """The error function without scipy: for |x| < 3 the series
+    erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)), whose terms are all
+    positive (no cancellation); beyond, 1 − erfc(x) from erfc's continued fraction.
+
+    >>> abs(float(erf_series(np.array(0.5))) - math.erf(0.5)) < 1e-15
+    True
+    """
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    small = np.minimum(a, 3.0)
+    term = small.copy()
+    total = small.copy()
+    for n in range(1, 90):
+        term = term * (2 * small * small) / (2 * n + 1)
+        total += term
+    inner = 2 / math.sqrt(math.pi) * np.exp(-small * small) * total
+    big = np.maximum(a, 3.0)
+    frac = big.copy()
+    for n in range(60, 0, -1):  # erfc(x) = e^(−x²)/√π / (x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
+        frac = big + (n / 2) / frac
+    outer = 1 - np.exp(-big * big) / (math.sqrt(math.pi) * frac)
+    return np.sign(x) * np.where(a < 3.0, inner, outer)  # type: ignore[no-any-return]
+
+
+class GeluSpec:
+    """The parameter of ``gelu``: which form, and the tanh (or the normal CDF) its
+    forward computed, which the backward reuses instead of computing it again."""
+
+    __slots__ = ("approximate", "inner")
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+        self.inner: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
+    if spec.approximate == "tanh":
+        t = x * x  # in place from here on: one work array, no temporaries
+        t *= _KAPPA
+        t += 1
+        t *= x
+        t *= _BETA
+        np.tanh(t, out=t)
+        out = t + 1
+        out *= x
+        out *= 0.5
+    else:
+        t = (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # Φ(x)
+        out = x * t
+    spec.inner = t
+    return out  # type: ignore[no-any-return]
+
+
+def _gelu_grad(x: np.ndarray, approximate: str, inner: Any = None) -> np.ndarray:
+    """gelu'(x); ``inner`` is the forward's tanh(√(2/π)(x + 0.044715x³)) or Φ(x)."""
+    if approximate == "tanh":
+        t = np.tanh(_BETA * (x + _KAPPA * x * x * x)) if inner is None else inner
+        d = x * x  # 0.5·(1 + t + x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
+        d *= 3 * _KAPPA
+        d += 1
+        d *= _BETA
+        d *= x
+        d *= 1 - t * t
+        d += t
+        d += 1
+        d *= 0.5
+        return d
+    cdf = 0.5 * (1 + _erf(x * math.sqrt(0.5))) if inner is None else inner
+    d = x * x  # Φ(x) + x·φ(x)
+    d *= -0.5
+    np.exp(d, out=d)
+    d *= x
+    d *= _INV_SQRT_2PI
+    d += cdf
+    return d.astype(x.dtype, copy=False)  # type: ignore[no-any-return]
+
+
+def _vjp_gelu(g: Any, out: Any, x: Any, spec: GeluSpec) -> Any:
+    if isinstance(x, Node):
+        return g * x._param_op(GELU_GRAD, spec.approximate)  # type: ignore[attr-defined]
+    d = _gelu_grad(x, spec.approximate, spec.inner)
+    if isinstance(g, Node):  # a recorded gradient of a constant input's gelu
+        return g * d
+    d *= g
+    return d
+
+
+def _vjp_gelu_grad(g: Any, out: Any, x: Any, approximate: str) -> Any:
+    # the second derivative of gelu, from differentiable ops
+    x2 = x * x
+    if approximate == "tanh":
+        t = _tanh((x + x2 * x * _KAPPA) * _BETA)
+        slope = (1 + x2 * (3 * _KAPPA)) * _BETA
+        return g * (1 - t * t) * (slope - x * t * slope * slope + x2 * (3 * _BETA * _KAPPA))
+    return g * exp(x2 * -0.5) * (2 - x2) * _INV_SQRT_2PI
+
+
+GELU = register(Op("gelu", PARAM, _vjp_gelu, array=_gelu))
+GELU_GRAD = register(Op("gelu_grad", PARAM, _vjp_gelu_grad, array=_gelu_grad))
+
+
+# --- embedding ---------------------------------------------------------------------------
+
+
+class Rows:
+    """The parameter of ``embedding``: the integer indices and the padding row (whose
+    gradient stays zero), if any."""
+
+    __slots__ = ("indices", "padding_idx")
+
+    def __init__(self, indices: np.ndarray, padding_idx: int | None) -> None:
+        self.indices = indices
+        self.padding_idx = padding_idx
+
+    def __repr__(self) -> str:
+        return f"rows(indices of shape {self.indices.shape}, padding_idx={self.padding_idx})"
+
+
+def _embedding(weight: np.ndarray, rows: Rows) -> np.ndarray:
+    return np.take(weight, rows.indices, axis=0)
+
+
+def _vjp_embedding(g: Any, out: Any, weight: Any, rows: Rows) -> Any:
+    num, dim = weight.shape
+    flat = rows.indices.reshape(-1)
+    if isinstance(g, Node):  # recorded: the scatter op, whose vjp gathers the rows again
+        grad = scatter(g.reshape(-1, dim), flat, (num, dim))  # type: ignore[attr-defined]
+    else:
+        # rows summed by a product with the one-hot matrix: ~10x faster than np.add.at
+        onehot = np.zeros((num, flat.size), dtype=g.dtype)
+        onehot[flat, np.arange(flat.size)] = 1
+        grad = onehot @ g.reshape(-1, dim)
+    if rows.padding_idx is not None:
+        keep = np.ones((num, 1), dtype=bool)
+        keep[rows.padding_idx] = False
+        grad = grad * keep
+    return grad
+
+
+EMBEDDING = register(Op("embedding", PARAM, _vjp_embedding, array=_embedding))
+
+
+# --- normalization -----------------------------------------------------------------------
+
+
+class NormSpec:
+    """The fixed part of a normalization: the axes statistics run over, the shape the
+    weight and bias broadcast as, eps, fixed statistics (batch norm's running estimates
+    in eval mode) if any, and what the forward computed for the backward."""
+
+    __slots__ = ("axes", "shape", "param_axes", "eps", "fixed", "mean", "var", "xhat", "rstd")
+
+    def __init__(
+        self,
+        axes: tuple[int, ...],
+        shape: tuple[int, ...],
+        eps: float,
+        fixed: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.axes = axes
+        self.shape = shape  # weight and bias reshaped to broadcast against x
+        self.param_axes = tuple(i for i, n in enumerate(shape) if n == 1)
+        self.eps = eps
+        self.fixed = fixed
+        self.mean: Any = None
+        self.var: Any = None
+        self.xhat: Any = None
+        self.rstd: Any = None
+
+    def __repr__(self) -> str:
+        fixed = ", running statistics" if self.fixed is not None else ""
+        return f"norm(axes={self.axes}, eps={self.eps}{fixed})"
+
+
+def _statistics(spec: NormSpec, x: Any) -> tuple[Any, Any]:
+    """(x̂, 1/σ) from arrays or from nodes (recorded: the backward's create_graph path)."""
+    if spec.fixed is not None:
+        mean, var = spec.fixed
+        rstd = 1 / np.sqrt(var + spec.eps)
+        return (x - mean) * rstd, rstd
+    mean = x.mean(axis=spec.axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=spec.axes, keepdims=True)
+    rstd = (var + spec.eps) ** -0.5
+    return centred * rstd, rstd
+
+
+def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
+    if spec.fixed is not None:
+        mean, var = spec.fixed
+        xhat = x - mean
+    else:
+        scale = 1.0 / _count(x.shape, spec.axes)
+        mean = _sum_over(x, spec.axes)
+        mean *= scale
+        xhat = x - mean
+        var = _sum_over(np.square(xhat), spec.axes)
+        var *= scale
+    rstd = 1 / np.sqrt(var + spec.eps)
+    xhat *= rstd  # x̂, in place
+    spec.mean, spec.var, spec.xhat, spec.rstd = mean, var, xhat, rstd
+    y = xhat * w.reshape(spec.shape) if w is not None else xhat.copy()
+    if b is not None:
+        y += b.reshape(spec.shape)
+    return y  # type: ignore[no-any-return]
+
+
+_ONES: dict[tuple[int, Any], np.ndarray] = {}
+
+
+def _ones(n: int, dtype: Any) -> np.ndarray:
+    key = (n, np.dtype(dtype))
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 256:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(n, dtype=dtype)
+    return ones
+
+
+def _sum_over(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``a`` summed over ``axes`` (kept as size 1), where they are leading and/or trailing
+    axes, as products with a vector of ones: numpy's reduction over a short axis costs
+    ~10x a BLAS product at layer-norm sizes. Anything else falls back to ``np.add.reduce``."""
+    if not axes:
+        return a.copy()  # a fresh array, as a reduction gives
+    nd = a.ndim
+    lead = 0
+    while lead in axes:
+        lead += 1
+    trail = 0
+    while nd - 1 - trail in axes and nd - 1 - trail >= lead:
+        trail += 1
+    if lead + trail != len(axes) or not a.flags.c_contiguous or a.dtype.kind != "f":
+        return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
+    kept = a.shape[lead : nd - trail]
+    out = a
+    if trail:
+        k = math.prod(a.shape[nd - trail :])
+        out = out.reshape(-1, k) @ _ones(k, a.dtype)
+    if lead:
+        rows = math.prod(a.shape[:lead])
+        out = _ones(rows, a.dtype) @ out.reshape(rows, -1)
+    return out.reshape((1,) * lead + kept + (1,) * trail)  # type: ignore[no-any-return]
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    return math.prod(shape[a] for a in axes)
+
+
+def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
+    if not any(isinstance(v, Node) for v in (g, x, w, b)):
+        return _vjp_normalize_arrays(g, spec, w, b)
+    xhat, rstd = _statistics(spec, x)
+    gx = g * w.reshape(spec.shape) if w is not None else g
+    if spec.fixed is not None:
+        dx = gx * rstd
+    else:
+        axes = spec.axes
+        dx = (
+            gx
+            - gx.mean(axis=axes, keepdims=True)
+            - xhat * (gx * xhat).mean(axis=axes, keepdims=True)
+        ) * rstd
+    dw = (g * xhat).sum(axis=spec.param_axes).reshape(w.shape) if w is not None else None
+    db = g.sum(axis=spec.param_axes).reshape(b.shape) if b is not None else None
+    return None, dx, dw, db
+
+
+def _vjp_normalize_arrays(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tuple[Any, ...]:
+    """``_vjp_normalize``'s formula on arrays, from the forward's x̂ and 1/σ, with as few
+    passes and temporaries as it takes (the readable form is the recorded one above)."""
+    xhat, rstd = spec.xhat, spec.rstd
+    gxhat = g * xhat
+    p = spec.param_axes
+    dw = _sum_over(gxhat, p).reshape(w.shape) if w is not None else None
+    db = _sum_over(g, p).reshape(b.shape) if b is not None else None
+    wide = w.reshape(spec.shape) if w is not None else None
+    gx = g * wide if wide is not None else g
+    if spec.fixed is not None:
+        return None, gx * rstd, dw, db
+    scale = 1.0 / _count(g.shape, spec.axes)
+    if wide is not None:
+        gxhat *= wide  # now (g·w)·x̂
+    along = _sum_over(gxhat, spec.axes)
+    along *= scale
+    mean = _sum_over(gx, spec.axes)
+    mean *= scale
+    dx = xhat * along
+    np.subtract(gx, dx, out=dx)
+    dx -= mean
+    dx *= rstd
+    return None, dx, dw, db
+
+
+LAYER_NORM = register(Op("layer_norm", NARY, _vjp_normalize, array=_normalize))
+BATCH_NORM = register(Op("batch_norm", NARY, _vjp_normalize, array=_normalize))
+
+
+# --- attention ---------------------------------------------------------------------------
+
+
+class AttentionSpec:
+    """The fixed part of ``scaled_dot_product_attention``: the scale, an additive mask
+    (0 where a query may attend, −inf where not), and the attention weights the forward
+    computed, kept for the backward."""
+
+    __slots__ = ("scale", "mask", "weights")
+
+    def __init__(self, scale: float, mask: np.ndarray | None) -> None:
+        self.scale = scale
+        self.mask = mask
+        self.weights: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        mask = "" if self.mask is None else f", mask of shape {self.mask.shape}"
+        return f"attention(scale={self.scale:.4g}{mask})"
+
+
+def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+    scores = np.matmul(q, k.swapaxes(-1, -2))
+    scores *= spec.scale
+    if spec.mask is not None:
+        scores += spec.mask
+    with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
+        scores -= np.maximum.reduce(scores, -1, keepdims=True)
+        weights = np.exp(scores, out=scores)
+        weights /= _sum_over(weights, (weights.ndim - 1,))
+    spec.weights = weights
+    return np.matmul(weights, v)
+
+
+def _vjp_attention(
+    g: Any, out: Any, spec: AttentionSpec, q: Any, k: Any, v: Any
+) -> tuple[Any, ...]:
+    if any(isinstance(t, Node) for t in (g, q, k, v)):  # recorded: weights from q and k again
+        scores = (q @ k.swapaxes(-1, -2)) * spec.scale
+        if spec.mask is not None:
+            scores = scores + spec.mask
+        p = scores.softmax(axis=-1) if isinstance(scores, Node) else _softmax(scores, -1)  # type: ignore[attr-defined]
+    else:
+        return _vjp_attention_arrays(g, spec, q, k, v)
+    dv = p.swapaxes(-1, -2) @ g
+    dp = g @ v.swapaxes(-1, -2)
+    ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True)) * spec.scale  # softmax's vjp
+    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+
+
+def _vjp_attention_arrays(
+    g: np.ndarray, spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray
+) -> tuple[Any, ...]:
+    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place."""
+    p = spec.weights
+    assert p is not None  # set by the forward that made the node
+    dv = p.swapaxes(-1, -2) @ g
+    ds = g @ v.swapaxes(-1, -2)  # dL/dp, then dL/dscores in place
+    ds -= _sum_over(ds * p, (ds.ndim - 1,))
+    ds *= p
+    ds *= spec.scale
+    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+
+
+ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
+
+
 __all__ = [
+    "ATTENTION",
+    "BATCH_NORM",
+    "EMBEDDING",
+    "GELU",
+    "GELU_GRAD",
+    "LAYER_NORM",
     "LOG_SOFTMAX",
+    "SILU",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
+    "SOFTPLUS",
+    "AttentionSpec",
+    "GeluSpec",
     "Labels",
+    "NormSpec",
+    "Rows",
+    "erf_series",
 ]
 
 

@@ -1,4 +1,5 @@
-"""Layers, one module per family: linear, containers, activations, dropout.
+"""Layers, one module per family: linear, containers, activations, dropout, conv,
+pooling, norm, embedding, flatten.
 
 Batches are rows: a layer takes an array of shape ``(batch, features)`` (or one
 sample of shape ``(features,)``) as a Tensor or anything numpy takes, and returns a
@@ -13,28 +14,48 @@ Values), which is how the scalar networks of :mod:`nn.scalar` use them.
 
 from .activations import (
     ACTIVATIONS,
+    GELU,
     LeakyReLU,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
     activation_name,
     get_activation,
 )
 from .base import check_width
 from .containers import Sequential
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten
 from .linear import Linear
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AvgPool2d, MaxPool2d
 
 __all__ = [
     "ACTIVATIONS",
+    "GELU",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
     "Dropout",
+    "Embedding",
+    "Flatten",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "activation_name",
     "check_width",
