@@ -481,3 +481,27 @@ def _check_backward(op: Any, node: Node, x: Node, g: Any) -> None:
             f"backward of {op.name} gave {_short(_plain(g))} for input {_describe(x)}; "
             f"inputs: {', '.join(_describe(y) for y in node._operands())}"
         )
+
+
+__all__ = [
+    "BINARY",
+    "FREED",
+    "FREED_KIND",
+    "MODE",
+    "NARY",
+    "PARAM",
+    "RPARAM",
+    "UNARY",
+    "Node",
+    "backpropagate",
+    "check_forward",
+    "detect_anomaly",
+    "enable_grad",
+    "no_grad",
+    "through",
+    "toposort",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)
