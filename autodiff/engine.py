@@ -827,3 +827,28 @@ def _fast_order(root: Node) -> list[Node]:
         _unmark(root)
         raise
     return order
+
+
+__all__ = [
+    "BINARY",
+    "FREED",
+    "MODE",
+    "NARY",
+    "PARAM",
+    "RPARAM",
+    "UNARY",
+    "Layout",
+    "Node",
+    "backpropagate",
+    "check_forward",
+    "detect_anomaly",
+    "enable_grad",
+    "no_grad",
+    "recording",
+    "through",
+    "toposort",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,7 +77,10 @@ def _check(node: ast.AST) -> None:
         return  # judged with their BinOp/UnaryOp
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
-            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed{_where(node)}")
+            hint = "; for a power write ** (x**2)" if isinstance(node.op, ast.BitXor) else ""
+            raise ExpressionError(
+                f"operator {type(node.op).__name__} is not allowed{_where(node)}{hint}"
+            )
         return
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -88,13 +92,24 @@ def _check(node: ast.AST) -> None:
             raise ExpressionError(
                 f"only numbers are allowed as constants, got {value!r}{_where(node)}"
             )
+        try:
+            float(value)
+        except OverflowError:  # an int literal past 1.8e308 (decimal or hex)
+            raise ExpressionError(
+                f"the number{_where(node)} is too large for a float (more than 1.8e308)"
+            ) from None
         return
     if isinstance(node, ast.Name):
         return
     if isinstance(node, ast.Call):
         func = node.func
         if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
-            shown = func.id if isinstance(func, ast.Name) else type(func).__name__.lower()
+            if isinstance(func, ast.Name):
+                shown = func.id
+            elif isinstance(func, ast.Attribute):
+                shown = f".{func.attr}"  # a method: __import__('os').system(...)
+            else:
+                shown = type(func).__name__.lower()
             raise ExpressionError(
                 f"call of {shown!r} is not allowed{_where(node)}; functions: {', '.join(FUNCTIONS)}"
             )
@@ -119,6 +134,15 @@ def _check(node: ast.AST) -> None:
     raise ExpressionError(f"{names.get(kind, kind)} not allowed{_where(node)}")
 
 
+def normal_name(name: str) -> str:
+    """``name`` as Python reads it in an expression (NFKC-normalized: ``𝐱`` is ``x``).
+
+    >>> normal_name("𝐱₀") == "x0"
+    True
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
 def names(tree: ast.Expression) -> list[str]:
     """The variable names used, in order of first appearance (function names left out)."""
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
@@ -140,6 +164,7 @@ def evaluate(text: str, variables: Mapping[str, Any]) -> tuple[Any, dict[str, Va
     (10.0, 'x')
     """
     tree = parse(text)
+    variables = {normal_name(k): v for k, v in variables.items()}
     leaves: dict[str, Value] = {}
     for name in names(tree):
         if name in FUNCTIONS:
@@ -205,3 +230,19 @@ def format_number(x: float) -> str:
     if math.isnan(x) or math.isinf(x):
         return str(x)
     return f"{x:.6g}"
+
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "format_number",
+    "names",
+    "normal_name",
+    "parse",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

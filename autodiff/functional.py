@@ -712,3 +712,7 @@ def _forward_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
 
 
 __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jvp", "value_and_grad"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

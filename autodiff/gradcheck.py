@@ -337,3 +337,7 @@ def _report(
 
 
 __all__ = ["GradcheckError", "gradcheck"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -74,3 +74,12 @@ def _plain_number(g: Any, x: Any) -> Any:
     if isinstance(x, float) and isinstance(g, (np.generic, np.ndarray)) and np.ndim(g) == 0:
         return float(g)
     return g
+
+
+__all__ = [
+    "primitive",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

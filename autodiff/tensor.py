@@ -864,3 +864,7 @@ __all__ = ["Tensor", "concatenate", "softmax_cross_entropy", "stack", "where"]
 # Last: the dispatch module builds on Tensor (and autodiff.numpy on this whole module).
 from . import numpy as anp  # noqa: E402
 from .numpy import dispatch as _dispatch  # noqa: E402
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

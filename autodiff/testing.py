@@ -487,3 +487,7 @@ __all__ = [
     "tensors",
     "values",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -393,3 +393,7 @@ def _apply(op: Op, args: tuple[Any, ...]) -> Value:
 
 
 __all__ = ["Value"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -63,6 +63,18 @@ def save(plt: Any, fig: Any, path: Path) -> Path:
     return path
 
 
+# Whether the reader has been told how to install Graphviz (once per process: the tour
+# runs every example in one process and says it once, up front).
+told_about_graphviz = False
+
+
+def _without_graphviz(err: Exception) -> None:
+    global told_about_graphviz
+    if not told_about_graphviz:
+        print(err)
+        told_about_graphviz = True
+
+
 def save_graph(graph: Any, path: Path) -> Path:
     """Render a ``draw_graph`` picture to ``path`` (.svg, .png, ...); without Graphviz's
     ``dot``, write its DOT source next to it (``.gv``) and say how to get ``dot``."""
@@ -71,8 +83,24 @@ def save_graph(graph: Any, path: Path) -> Path:
     try:
         return Path(render(graph, path))
     except GraphvizNotFound as err:
-        print(err)
+        _without_graphviz(err)
         return Path(render(graph, path.with_suffix(".gv")))
+
+
+def save_step_page(root: Any, path: Path, **options: Any) -> Path:
+    """Write ``step_page(root, path, **options)``; without Graphviz's ``dot`` (which lays
+    the page's graph out), write the graph's DOT source with every value and gradient
+    (``.gv``) instead, as :func:`save_graph` does, and say how to get ``dot``."""
+    from autodiff.viz import GraphvizNotFound, draw_graph, render, step_page
+
+    try:
+        step_page(root, path, **options)
+        return path
+    except GraphvizNotFound as err:
+        _without_graphviz(err)
+    root.backward()  # the gradients the page would have shown, on the drawing
+    graph = draw_graph(root, precision=options.get("precision", 2))
+    return Path(render(graph, path.with_suffix(".gv")))
 
 
 def report(wrote: Sequence[Path]) -> None:

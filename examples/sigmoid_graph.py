@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _common import out_dir, parser, report
+from _common import out_dir, parser, report, save_graph
 
 from autodiff import Value, draw_graph
-from autodiff.viz import GraphvizNotFound, render
 
 INPUTS = [("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0)]
 
@@ -33,12 +32,7 @@ def neuron(spelled_out: bool) -> tuple[Value, list[Value]]:
 
 def write(out: Value, path: Path) -> Path:
     """Render to SVG, or to DOT source (saying how to get Graphviz) without ``dot``."""
-    graph = draw_graph(out, precision=2)
-    try:
-        return Path(render(graph, path))
-    except GraphvizNotFound as err:
-        print(err)
-        return Path(render(graph, path.with_suffix(".gv")))
+    return save_graph(draw_graph(out, precision=2), path)
 
 
 def main() -> None:

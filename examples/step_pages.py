@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import out_dir, parser, report
+from _common import out_dir, parser, report, save_step_page
 
 import nn
 from autodiff import Value
-from autodiff.viz import step_page
+from autodiff.viz import steps_of
 
 NEURON = [("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0)]
 
@@ -85,12 +85,14 @@ def main() -> None:
     args = parser(__doc__).parse_args()
     folder = out_dir(args.out)
     f = neuron()
-    first = step_page(f, folder / "sigmoid_neuron_steps.html", precision=2)
-    print(f"sigmoid neuron: f = {f.data:.2f}, {len(first.steps)} steps")
+    steps = len(steps_of(f))  # each node's value, then its gradient
+    first = save_step_page(f, folder / "sigmoid_neuron_steps.html", precision=2)
+    print(f"sigmoid neuron: f = {f.data:.2f}, {steps} steps")
     e = network()
-    second = step_page(e, folder / "network_222_steps.html", precision=4, layers=layer)
-    print(f"2-2-2 network: E_total = {e.data:.9f}, {len(second.steps)} steps")
-    report([folder / "sigmoid_neuron_steps.html", folder / "network_222_steps.html"])
+    steps = len(steps_of(e, layers=layer))
+    second = save_step_page(e, folder / "network_222_steps.html", precision=4, layers=layer)
+    print(f"2-2-2 network: E_total = {e.data:.9f}, {steps} steps")
+    report([first, second])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ start-up for all), and writes into ``--out`` (default ``out/``); run one alone w
 from __future__ import annotations
 
 import runpy
+import shutil
 import sys
 import time
 import traceback
@@ -61,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the tour, then list every file it wrote."""
     args = _common.parser(__doc__).parse_args(argv)
     out = _common.out_dir(args.out)
+    if shutil.which("dot") is None:  # said once here, not by every drawing
+        print(
+            "Graphviz's dot is not installed: the drawings are written as DOT source (.gv); "
+            "for SVGs install Graphviz (apt-get install graphviz, brew install graphviz)"
+        )
+        _common.told_about_graphviz = True
     start = time.time()
     failed = []
     for i, (name, what) in enumerate(TOUR, start=1):

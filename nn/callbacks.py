@@ -24,11 +24,12 @@ from __future__ import annotations
 import csv
 import math
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from autodiff.atomic import write_atomic
 
 from .metrics import higher_is_better
 
@@ -189,19 +190,7 @@ class EarlyStopping(Callback):
 
 def _atomic_savez(path: str, arrays: dict[str, Any]) -> None:
     """``np.savez`` to a temporary file beside ``path``, then renamed over it."""
-    directory, base = os.path.split(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_atomic(path, lambda f: np.savez(f, **arrays))
 
 
 def save_checkpoint(path: str | os.PathLike[str], model: Any, optimizer: Any = None) -> None:
@@ -507,3 +496,7 @@ __all__ = [
     "load_checkpoint",
     "save_checkpoint",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

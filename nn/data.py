@@ -249,3 +249,19 @@ def __getattr__(name: str) -> Any:
 
         return cross_validate
     raise AttributeError(f"module 'nn.data' has no attribute {name!r}")
+
+
+__all__ = [
+    "DataLoader",
+    "KFold",
+    "MinMaxScaler",
+    "StandardScaler",
+    "check_array",
+    "check_pair",
+    "fold_seed",
+    "train_val_test_split",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -376,3 +376,7 @@ __all__ = [
     "plot_update_ratios",
     "record_modules",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -593,3 +593,7 @@ def scaled_dot_product_attention(
     spec = ops.AttentionSpec(s, mask)
     data = ops.ATTENTION.array(spec, q.data, k.data, v.data)  # type: ignore[misc]
     return _nary(ops.ATTENTION, (spec, q, k, v), data)
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

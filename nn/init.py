@@ -411,3 +411,7 @@ def get(init: str | Initializer) -> Initializer:
 
 
 __all__ = ["INITIALIZERS", "TRUNCATION_CORRECTION", "fans", "float_dtype", "get", *INITIALIZERS]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -330,6 +330,14 @@ def binary_cross_entropy(
             f"binary_cross_entropy_with_logits), got {p.data[at].item()!r} at index {at}"
         )
     t = _as_target(target, p, fn)
+    values = _plain(t)
+    outside = ~((values >= 0) & (values <= 1))  # nan is outside too
+    if outside.any():
+        at = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"{fn}: target must hold probabilities in [0, 1], got {values[at].item()!r} at "
+            f"index {at}"
+        )
     loss = -(t * _clamped_log(p) + (1.0 - t) * _clamped_log(1.0 - p))
     if weight is not None:
         loss = loss * _broadcast_weight(weight, p, fn, "weight")
@@ -790,3 +798,7 @@ __all__ = [
     "multi_margin_loss",
     "nll_loss",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -320,3 +320,7 @@ __all__ = [
     "recall_macro",
     "rmse",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

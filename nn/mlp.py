@@ -113,3 +113,7 @@ class MLP(Sequential):
 
 
 __all__ = ["MLP", "check_sizes", "default_init"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

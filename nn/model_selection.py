@@ -96,3 +96,7 @@ def cross_validate(
 
 
 __all__ = ["cross_validate"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -10,7 +10,9 @@ attribute is a constant: it is neither trained nor saved.
 ``state_dict()`` maps those names to numpy copies; ``load_state_dict``, ``save`` and
 ``load`` check everything before changing anything, so a failed load leaves the
 model as it was. ``save`` writes an ``.npz`` atomically (a temporary file in the same
-directory, then a rename) and ``load`` reads it with ``allow_pickle=False``.
+directory, then a rename; see :mod:`autodiff.atomic`) and ``load`` reads it with
+``allow_pickle=False``, checking each array's name, dtype and shape from the archive's
+headers before reading any data.
 
 >>> import numpy as np
 >>> from autodiff import Tensor
@@ -31,14 +33,14 @@ array([1., 2.])
 from __future__ import annotations
 
 import os
-import secrets
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from autodiff import Tensor, Value
+from autodiff.atomic import write_atomic
 from autodiff.viz import modules as module_trace
 
 
@@ -327,8 +329,9 @@ class Module:
         The keys must be exactly this module's parameter and buffer names and each array must
         have its parameter's shape (values are cast to its dtype). Everything is
         checked first: a ``KeyError`` names missing and unexpected keys, a
-        ``ValueError`` each wrong shape, a ``TypeError`` non-numeric data, and on any
-        error no parameter has changed.
+        ``ValueError`` each wrong shape and values too large for the parameter's dtype
+        (1e300 into float32), a ``TypeError`` non-numeric data, and on any error no
+        parameter has changed.
 
         >>> import numpy as np
         >>> m = Module(); m.w = Parameter(np.zeros(2))
@@ -343,15 +346,9 @@ class Module:
             )
         params: dict[str, Any] = dict(self.named_parameters())
         params.update(self.named_buffers())
-        missing = [k for k in params if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in params]
-        if missing or unexpected:
-            parts = []
-            if missing:
-                parts.append(f"missing keys {missing}")
-            if unexpected:
-                parts.append(f"unexpected keys {unexpected}")
-            raise KeyError(f"load_state_dict: {'; '.join(parts)}")
+        mismatch = _key_mismatch(params, state_dict)
+        if mismatch:
+            raise KeyError(f"load_state_dict: {mismatch}")
         arrays, wrong = {}, []
         for name, p in params.items():
             value = state_dict[name]
@@ -366,6 +363,8 @@ class Module:
             expected = p.shape if isinstance(p, (Tensor, np.ndarray)) else ()
             if arr.shape != expected:
                 wrong.append(f"{name!r}: expected shape {expected}, got {arr.shape}")
+            elif isinstance(p, (Tensor, np.ndarray)):
+                arr = _cast(arr, p.dtype, name)
             arrays[name] = arr
         if wrong:
             raise ValueError(f"load_state_dict: wrong shapes: {'; '.join(wrong)}")
@@ -382,8 +381,8 @@ class Module:
 
         The archive is written to a temporary file in the same directory, flushed to
         disk, then renamed over ``path``: a crash at any moment leaves either the old
-        file or the new one, never half of one. The name is used as given (no suffix
-        is added).
+        file or the new one, never half of one, and the next save removes what a
+        killed save left behind. The name is used as given (no suffix is added).
 
         >>> import numpy as np, os, tempfile
         >>> m = Module(); m.w = Parameter(np.arange(3.0))
@@ -391,33 +390,26 @@ class Module:
         >>> m.save(path); m.w.data[:] = 0; m.load(path).w.data
         array([0., 1., 2.])
         """
-        path = os.fspath(path)
         state = self.state_dict()
-        directory, base = os.path.split(os.path.abspath(path))
-        tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            # "xb": a fresh file with the usual permissions, never someone else's
-            with open(tmp, "xb") as f:
-                _write_npz(f, state)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        write_atomic(path, lambda f: _write_npz(f, state))
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load weights written by ``save`` (or ``np.savez(path, **state_dict)``); returns
         this module.
 
         Read with ``allow_pickle=False``: an archive holding object arrays is refused,
-        never unpickled. A missing, corrupt or truncated file, or one whose names or
-        shapes do not match, raises an error naming the file, and the model keeps
-        its weights.
+        never unpickled. Names, dtypes and shapes are checked from the archive's
+        headers first and only arrays that fit the model are read, so a hostile file
+        cannot make it read more than the model holds. A missing, corrupt or
+        truncated file, or one whose names, shapes or values do not fit, raises an
+        error naming the file, and the model keeps its weights.
         """
         path = os.fspath(path)
-        state = _read_npz(path)
+        wanted = {name: arr.shape for name, arr in self.state_dict().items()}
+        try:
+            state = _read_npz(path, wanted)
+        except (KeyError, TypeError) as err:
+            raise type(err)(f"{path}: {err.args[0]}") from err
         try:
             self.load_state_dict(state)
         except (KeyError, ValueError, TypeError) as err:
@@ -515,37 +507,116 @@ def _write_npz(f: Any, state: Mapping[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
 
 
-def _read_npz(path: str) -> dict[str, np.ndarray]:
-    """Every array of the ``.npz`` at ``path``, read whole with ``allow_pickle=False``;
-    anything unreadable is a ValueError naming the file."""
+def _key_mismatch(expected: Collection[str], given: Collection[str]) -> str:
+    """What differs between two sets of names ("" when nothing): the missing and the
+    unexpected ones, at most ten of each shown."""
+
+    def shown(keys: list[str]) -> str:
+        more = f" and {len(keys) - 10:,} more" if len(keys) > 10 else ""
+        return f"{keys[:10]}{more}"
+
+    missing = [k for k in expected if k not in given]
+    unexpected = [k for k in given if k not in expected]
+    parts = []
+    if missing:
+        parts.append(f"missing keys {shown(missing)}")
+    if unexpected:
+        parts.append(f"unexpected keys {shown(unexpected)}")
+    return "; ".join(parts)
+
+
+def _cast(arr: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """``arr`` in ``dtype``, or a ValueError when finite values would become inf
+    (float64 weights of 1e300 into a float32 model)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(dtype)
+    overflow = np.isinf(cast) & np.isfinite(arr)
+    if overflow.any():
+        largest = float(np.max(np.abs(arr[overflow])))
+        raise ValueError(
+            f"load_state_dict: {name!r} holds values up to {largest:.3g}, too large for "
+            f"its dtype {dtype} (largest {float(np.finfo(dtype).max):.3g}); nothing was loaded"
+        )
+    return cast
+
+
+def _header(member: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a ``.npy`` header, leaving ``member`` at the data."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    return shape, dtype
+
+
+def _read_npz(path: str, wanted: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` at ``path`` named in ``wanted``, each of its shape.
+
+    Names come from the archive's directory and shapes and dtypes from each member's
+    ``.npy`` header, all checked before any data is read; then each array is read
+    with ``allow_pickle=False``, exactly its declared size. A KeyError names missing
+    or unexpected arrays, a TypeError a dtype that is not real numbers; anything
+    wrong or unreadable else is a ValueError naming the file."""
     with open(path, "rb") as f:  # a missing file: FileNotFoundError names it already
         magic = f.read(4)
     if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
         raise ValueError(f"{path}: not an .npz archive (Module.save writes one)")
-    state = {}
     # Whatever a damaged archive makes zipfile, zlib or numpy raise is reported as one
-    # error naming the file; every array is read in full here, before the model changes.
+    # error naming the file.
     try:
-        archive = np.load(path, allow_pickle=False)
+        archive = zipfile.ZipFile(path)
     except Exception as err:
         raise ValueError(f"{path}: corrupt or truncated .npz file ({err})") from err
     with archive:
-        for key in archive.files:
+        members = {}
+        for info in archive.infolist():
+            name = info.filename
+            members[name[: -len(".npy")] if name.endswith(".npy") else name] = info
+        mismatch = _key_mismatch(wanted, members)
+        if mismatch:
+            raise KeyError(mismatch)
+        state, wrong = {}, []
+        for key, shape in wanted.items():
+            info = members[key]
             try:
-                arr = archive[key]
+                with archive.open(info) as member:
+                    found, dtype = _header(member)
+                    offset = member.tell()
             except Exception as err:
-                if isinstance(err, ValueError) and "allow_pickle" in str(err):
-                    raise ValueError(
-                        f"{path}: array {key!r} holds Python objects; refusing to unpickle "
-                        "it (loading a pickle can run arbitrary code)"
-                    ) from None
                 raise ValueError(
                     f"{path}: corrupt or truncated .npz file (array {key!r}: {err})"
                 ) from err
-            if not isinstance(arr, np.ndarray):
-                raise ValueError(f"{path}: member {key!r} of the archive is not a numpy array")
-            state[key] = arr
+            if dtype.hasobject:
+                raise ValueError(
+                    f"{path}: array {key!r} holds Python objects; refusing to unpickle "
+                    "it (loading a pickle can run arbitrary code)"
+                )
+            if dtype.kind not in "fiu":
+                raise TypeError(f"{key!r} must hold real numbers, got dtype {dtype}")
+            if found != shape:
+                wrong.append(f"{key!r}: expected shape {shape}, got {found}")
+                continue
+            if info.file_size != offset + int(np.prod(shape)) * dtype.itemsize:
+                raise ValueError(
+                    f"{path}: corrupt .npz file (array {key!r} is {info.file_size:,} bytes, "
+                    f"its header says {offset + int(np.prod(shape)) * dtype.itemsize:,})"
+                )
+        if wrong:
+            raise ValueError(f"{path}: wrong shapes: {'; '.join(wrong)}")
+        for key in wanted:
+            try:
+                with archive.open(members[key]) as member:
+                    state[key] = np.lib.format.read_array(member, allow_pickle=False)
+            except Exception as err:
+                raise ValueError(
+                    f"{path}: corrupt or truncated .npz file (array {key!r}: {err})"
+                ) from err
     return state
 
 
 __all__ = ["Module", "Parameter", "is_parameter"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -1057,3 +1057,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "StepLR",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -98,3 +98,7 @@ def get_rng(rng: Any = None, owner: str = "rng") -> np.random.Generator:
 
 
 __all__ = ["default_rng", "get_rng", "manual_seed", "seeded_in_thread"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -255,3 +255,7 @@ class MLP(Module):
 
 
 __all__ = ["MLP", "Layer", "Neuron"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

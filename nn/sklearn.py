@@ -160,3 +160,7 @@ class NetRegressor(RegressorMixin, _NetEstimator):  # type: ignore[misc]
 
 
 __all__ = ["NetClassifier", "NetRegressor"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

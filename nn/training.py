@@ -383,3 +383,7 @@ __all__ = [
     "fit",
     "predict",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

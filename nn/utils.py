@@ -132,3 +132,7 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
 
 
 __all__ = ["clip_factor", "clip_grad_norm_", "clip_grad_value_", "total_norm"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

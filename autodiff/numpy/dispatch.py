@@ -166,3 +166,15 @@ def _outer(call: Callable[..., Any]) -> Callable[..., Any]:
         return call(a.reshape(a.shape + (1,) * np.ndim(plain(b))), b)
 
     return outer
+
+
+__all__ = [
+    "array_function",
+    "array_ufunc",
+    "not_differentiable",
+    "plain",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -248,3 +248,7 @@ __all__ += [
     "real",
     "round",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

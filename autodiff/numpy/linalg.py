@@ -206,3 +206,7 @@ def _matrix_norm(x: Tensor, ord: Any, axes: tuple[int, int], keepdims: bool) -> 
 
 
 __all__ = ["SlogdetResult", "cholesky", "det", "inv", "norm", "slogdet", "solve"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

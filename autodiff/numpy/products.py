@@ -218,3 +218,7 @@ def kron(a: Any, b: Any) -> Any:
 
 
 __all__ = ["dot", "einsum", "inner", "kron", "outer", "tensordot"]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -317,3 +317,7 @@ __all__ = [
     "trace",
     "var",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -653,3 +653,7 @@ __all__ = [
     "vstack",
     "where",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

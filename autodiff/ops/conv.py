@@ -570,3 +570,19 @@ def _avg_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:
 
 
 AVG_POOL, AVG_UNPOOL = _adjoint_pair("avg_pool", _avg_pool, "avg_unpool", _avg_unpool)
+
+
+__all__ = [
+    "CONV",
+    "CONV_DW",
+    "CONV_DX",
+    "ConvSpec",
+    "Ints",
+    "PoolSpec",
+    "conv_forward",
+    "record",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

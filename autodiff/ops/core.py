@@ -241,3 +241,20 @@ def _shape(x: Any) -> tuple[int, ...]:
 def _count(shape: tuple[int, ...], axis: Any) -> int:
     kept = _keep_shape(shape, axis)
     return math.prod(shape) // max(math.prod(kept), 1) if shape else 1
+
+
+__all__ = [
+    "OPS",
+    "Op",
+    "broadcast_to",
+    "div",
+    "exp",
+    "log",
+    "power",
+    "register",
+    "sum_to",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

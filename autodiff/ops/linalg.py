@@ -130,3 +130,19 @@ def _vjp_pnorm(g: Any, out: Any, x: Any, param: tuple[float, Any, bool]) -> Any:
 
 
 PNORM = register(Op("norm", PARAM, _vjp_pnorm, array=_pnorm))
+
+
+__all__ = [
+    "CHOLESKY",
+    "DET",
+    "INV",
+    "LOGABSDET",
+    "PNORM",
+    "SOLVE",
+    "inv",
+    "solve",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

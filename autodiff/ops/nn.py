@@ -594,3 +594,28 @@ def _vjp_attention_arrays(
 
 
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
+
+
+__all__ = [
+    "ATTENTION",
+    "BATCH_NORM",
+    "EMBEDDING",
+    "GELU",
+    "GELU_GRAD",
+    "LAYER_NORM",
+    "LOG_SOFTMAX",
+    "SILU",
+    "SOFTMAX",
+    "SOFTMAX_CROSS_ENTROPY",
+    "SOFTPLUS",
+    "AttentionSpec",
+    "GeluSpec",
+    "Labels",
+    "NormSpec",
+    "Rows",
+    "erf_series",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -188,3 +188,16 @@ def _einsum_operand_grad(
 
 
 EINSUM = register(Op("einsum", NARY, _vjp_einsum, array=_einsum))
+
+
+__all__ = [
+    "EINSUM",
+    "MATMUL",
+    "Contraction",
+    "contract",
+    "parse_subscripts",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

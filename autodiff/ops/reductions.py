@@ -148,3 +148,19 @@ PROD = register(Op("prod", PARAM, _vjp_prod, array=_reduce(np.multiply)))
 LOGSUMEXP = register(Op("logsumexp", PARAM, _vjp_logsumexp, array=_logsumexp))
 CUMSUM = register(Op("cumsum", PARAM, _vjp_cumsum, array=_cumsum))
 CUMPROD = register(Op("cumprod", PARAM, _vjp_cumprod, array=_cumprod))
+
+
+__all__ = [
+    "CUMPROD",
+    "CUMSUM",
+    "LOGSUMEXP",
+    "MAX",
+    "MEAN",
+    "MIN",
+    "PROD",
+    "SUM",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

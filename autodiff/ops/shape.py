@@ -117,3 +117,21 @@ def _vjp_astype(g: Any, out: Any, x: Any, dtype: Any) -> Any:
 
 PAD = register(Op("pad", PARAM, _vjp_pad, array=_pad))
 ASTYPE = register(Op("astype", PARAM, _vjp_astype, array=_astype))
+
+
+__all__ = [
+    "ASTYPE",
+    "BROADCAST_TO",
+    "CONCATENATE",
+    "GETITEM",
+    "PAD",
+    "RESHAPE",
+    "SCATTER",
+    "STACK",
+    "TRANSPOSE",
+    "scatter",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

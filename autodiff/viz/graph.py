@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import shutil
+import subprocess
+import warnings
 from collections import deque
 from typing import Any
 
 import graphviz
 import numpy as np
 
+from ..atomic import write_atomic
 from ..engine import FREED, PARAM, RPARAM, Node, toposort
 
 INSTALL_HINT = (
@@ -33,8 +36,20 @@ ROOT_COLOUR = "#ffe599"
 OP_COLOUR = "#eeeeee"
 
 
+# dot's layout time grows fast with the node count and faster with long edges (a name
+# used by many ops far apart): 70 uses of one variable already take it 25 s. The budget
+# keeps a drawing readable and quick; the time limit stops the cases the budget misses.
+DEFAULT_MAX_NODES = 1000
+DEFAULT_TIMEOUT = 30.0  # seconds
+
+
 class GraphvizNotFound(RuntimeError):
     """Rendering needs Graphviz's ``dot``, which is not installed."""
+
+
+class RenderError(RuntimeError):
+    """Graphviz's ``dot`` failed, crashed or ran past its time limit; the message is one
+    line saying which and what to try."""
 
 
 def _number(x: float, precision: int) -> str:
@@ -169,9 +184,13 @@ def draw_graph(
     Every Value is a record ``label | data | grad`` and every op a small node between
     its inputs and its output. Leaves are blue, tensors that require grad (parameters)
     green, the output yellow. ``max_depth`` keeps only nodes within that many ops of
-    ``root`` and ``max_nodes`` caps the count; what is cut is shown as "… N more".
-    Render with ``render(graph, "graph.svg")``; ``graph.source`` is the DOT text.
-    ``by_module`` (True, "collapse" or a trace) and ``model`` draw it by module: see
+    ``root`` and ``max_nodes`` caps the count, keeping the nodes nearest ``root``;
+    what is cut is shown as "… N more". Without ``max_nodes`` at most
+    ``DEFAULT_MAX_NODES`` (1000) are drawn, with a warning when a graph is larger
+    (pass a larger ``max_nodes`` to draw more: Graphviz slows down past a few
+    thousand). Render with :func:`autodiff.viz.render` (``render(graph,
+    "graph.svg")``); ``graph.source`` is the DOT text. ``by_module`` (True,
+    "collapse" or a trace) and ``model`` draw it by module: see
     ``autodiff.viz.modules.draw_by_module``.
 
     >>> from autodiff import Value
@@ -203,9 +222,16 @@ def draw_graph(
             root, grouping, model, collapse=by_module == "collapse", precision=precision,
             show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
         )  # fmt: skip
-    kept, hidden = _walk(root, max_depth, max_nodes)
+    kept, hidden = _walk(root, max_depth, DEFAULT_MAX_NODES if max_nodes is None else max_nodes)
     # Inputs first, in operand order, so the drawing reads left to right like the slide.
     position = {id(n): i for i, n in enumerate(toposort(root))}
+    if max_nodes is None and len(kept) < len(position) and max_depth is None:
+        warnings.warn(
+            f"draw_graph: the graph has {len(position):,} nodes; drew the "
+            f"{len(kept):,} nearest the output (pass max_nodes={len(position)} to draw "
+            "them all; Graphviz gets slow past a few thousand)",
+            stacklevel=2,
+        )
     kept.sort(key=lambda n: position[id(n)])
     ids = {id(n): f"v{i}" for i, n in enumerate(kept)}
     dot = graphviz.Digraph(
@@ -261,12 +287,61 @@ def draw_graph(
     return dot
 
 
-def render(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> str:
+def run_dot(graph: graphviz.Digraph, fmt: str, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """``graph`` laid out by Graphviz's ``dot`` in format ``fmt`` (``"svg"``, ``"png"``…).
+
+    Raises GraphvizNotFound (saying how to install it) without ``dot``, and a one-line
+    RenderError when ``dot`` fails, crashes or runs longer than ``timeout`` seconds
+    (None: no limit); a bad format is a ValueError.
+    """
+    if fmt not in graphviz.FORMATS:
+        raise ValueError(f"Graphviz cannot write {fmt!r} files; try svg, png or pdf")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizNotFound(INSTALL_HINT)
+    records = graph.source.count("shape=record")  # one per Value or Tensor drawn
+    shapes = sum(1 for line in graph.body if "->" not in line and "[" in line)
+    size = f"a graph of {records or shapes:,} nodes"
+    try:
+        done = subprocess.run(
+            [exe, f"-T{fmt}"], input=graph.source.encode(), capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz's dot did not finish within {timeout:g} s on {size}: draw fewer "
+            "nodes (max_nodes, max_depth) or allow more time (timeout)"
+        ) from None
+    if done.returncode < 0:
+        raise RenderError(
+            f"Graphviz's dot crashed (signal {-done.returncode}) on {size}: draw fewer "
+            "nodes (max_nodes, max_depth)"
+        )
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RenderError(
+            f"Graphviz's dot failed (exit status {done.returncode})"
+            + (f": {said[0]}" if said else "")
+        )
+    return done.stdout
+
+
+def render(
+    graph: graphviz.Digraph, path: str | os.PathLike[str], timeout: float | None = DEFAULT_TIMEOUT
+) -> str:
     """Write ``graph`` to ``path``, the format taken from its extension.
 
-    ``.svg``, ``.png``, ``.pdf`` (and any other format Graphviz knows) run ``dot``;
-    ``.gv`` and ``.dot`` write the DOT source and need no Graphviz. The file is
-    replaced atomically. Returns the path written.
+    ``.svg``, ``.png``, ``.pdf`` (and any other format Graphviz knows) run ``dot``,
+    stopped after ``timeout`` seconds (see :func:`run_dot` for the errors); ``.gv``
+    and ``.dot`` write the DOT source and need no Graphviz. The file is replaced
+    atomically, with the usual permissions. Returns the path written.
+
+    >>> import os, tempfile
+    >>> from autodiff import Value
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.gv")
+    >>> render(draw_graph(Value(2.0, label="x") * 3), path) == path
+    True
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower().lstrip(".")
@@ -275,21 +350,26 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> str:
     if ext in ("gv", "dot"):
         data = graph.source.encode()
     else:
-        try:
-            data = graph.pipe(format=ext)
-        except graphviz.ExecutableNotFound as err:
-            raise GraphvizNotFound(INSTALL_HINT) from err
-        except ValueError as err:
-            raise ValueError(f"Graphviz cannot write {ext!r} files: {err}") from err
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".autodiff-", suffix="." + ext)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+        data = run_dot(graph, ext, timeout)
+    return write_atomic(path, lambda f: f.write(data), sync=False)
+
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
+    "INSTALL_HINT",
+    "LEAF_COLOUR",
+    "OP_COLOUR",
+    "PARAM_COLOUR",
+    "ROOT_COLOUR",
+    "GraphvizNotFound",
+    "RenderError",
+    "draw_graph",
+    "op_label",
+    "render",
+    "run_dot",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -294,3 +294,7 @@ __all__ = [
     "note_call",
     "recording",
 ]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

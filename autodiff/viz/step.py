@@ -36,8 +36,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..atomic import write_atomic
 from ..engine import BINARY, PARAM, RPARAM, Node, backpropagate, toposort
-from .graph import INSTALL_HINT, GraphvizNotFound, _constant, _number, draw_graph, op_label
+from .graph import (
+    DEFAULT_MAX_NODES,
+    DEFAULT_TIMEOUT,
+    _constant,
+    _number,
+    draw_graph,
+    op_label,
+    run_dot,
+)
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
@@ -82,13 +91,9 @@ class StepPage:
         self.names = names  # node names in topological order
 
     def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8); returns the path."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.html)
-        return path
+        """Write the page to ``path`` (UTF-8, atomically); returns the path."""
+        data = self.html.encode("utf-8")
+        return write_atomic(path, lambda f: f.write(data), sync=False)
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script, styles, keys and fragment to itself.
@@ -333,23 +338,25 @@ def _check(root: Any, precision: Any, layers: Any) -> None:
         raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
 
 
-def _svg(root: Any, order: list[Any], grads: list[float], precision: int, rankdir: str) -> str:
+def _svg(
+    root: Any,
+    order: list[Any],
+    grads: list[float],
+    precision: int,
+    rankdir: str,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> str:
     """draw_graph's SVG with classes the player toggles: record and op nodes get ids
     ``n-v3`` / ``n-v3_op``, the data and grad texts classes ``val`` / ``grd``."""
     saved = [node.grad for node in order]
     try:  # draw with the true gradients so records are laid out for their numbers
         for node, grad in zip(order, grads, strict=True):
             node.grad = grad
-        graph = draw_graph(root, precision=precision, rankdir=rankdir)
+        graph = draw_graph(root, precision=precision, rankdir=rankdir, max_nodes=len(order))
     finally:
         for node, grad in zip(order, saved, strict=True):
             node.grad = grad
-    try:
-        svg = graph.pipe(format="svg").decode("utf-8")
-    except Exception as err:  # graphviz.ExecutableNotFound
-        if type(err).__name__ == "ExecutableNotFound":
-            raise GraphvizNotFound(INSTALL_HINT) from err
-        raise
+    svg = run_dot(graph, "svg", timeout).decode("utf-8")
     tree = ET.fromstring(svg)
     tag = f"{{{SVG_NS}}}"
     for g in tree.iter(f"{tag}g"):
@@ -385,6 +392,8 @@ def step_page(
     layers: str | Callable[[Any], str | None] = "prefix",
     title: str | None = None,
     rankdir: str = "LR",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> StepPage:
     """A self-contained HTML page that plays ``root``'s forward and backward pass.
 
@@ -392,7 +401,10 @@ def step_page(
     the gradients come from ``backpropagate(inputs=...)``). Numbers are shown with
     ``precision`` digits, nan and inf as such and highlighted. ``layers`` groups
     nodes for folding ("prefix", "depth" or a callable; see the module docstring).
-    Writes the page to ``path`` if given. Needs Graphviz's ``dot`` for the layout.
+    Writes the page to ``path`` if given. Needs Graphviz's ``dot`` for the layout
+    (GraphvizNotFound without it), which is stopped after ``timeout`` seconds; a graph
+    of more than ``max_nodes`` nodes (default 1000) is refused, since the page plays
+    every node: raise it to try a larger one.
 
     >>> from autodiff import Value
     >>> w0, x0 = Value(2.0, label="w0"), Value(-1.0, label="x0")
@@ -401,8 +413,17 @@ def step_page(
     ['w0', 'x0', 'f', 'f', 'x0', 'w0']
     """
     _check(root, precision, layers)
+    count = sum(1 for _ in toposort(root))
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"step_page: max_nodes must be a positive int, got {max_nodes!r}")
+    if count > max_nodes:
+        raise ValueError(
+            f"step_page: the graph has {count:,} nodes, more than max_nodes={max_nodes:,}; "
+            "the page plays every node and Graphviz gets slow past a few thousand: pass a "
+            "larger max_nodes to try, or step through a smaller expression"
+        )
     order, names, grads, steps = _step_data(root, precision, layers)
-    svg = _svg(root, order, grads, precision, rankdir)
+    svg = _svg(root, order, grads, precision, rankdir, timeout)
     index = {id(n): i for i, n in enumerate(order)}
     data = {
         "n": len(order),
@@ -676,3 +697,17 @@ window.stepPlayer = {
 };
 })();
 """
+
+
+__all__ = [
+    "MAX_NAME",
+    "SVG_NS",
+    "Step",
+    "StepPage",
+    "step_page",
+    "steps_of",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -218,3 +218,22 @@ class Softplus(_SameWidth):
         if (self.beta, self.threshold) == (1.0, 20.0):
             return ""
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "GELU",
+    "LeakyReLU",
+    "ReLU",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "activation_name",
+    "get_activation",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -35,3 +35,12 @@ class _SameWidth(Module):
 
     def output_size(self, input_size: int | None) -> int | None:
         return input_size
+
+
+__all__ = [
+    "check_width",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

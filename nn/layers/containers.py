@@ -57,3 +57,12 @@ class Sequential(Module):
 
     def extra_repr(self) -> str:
         return f"{len(self.layers)} layers"
+
+
+__all__ = [
+    "Sequential",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -147,3 +147,14 @@ class Conv2d(_ConvNd):
     """
 
     nd = 2
+
+
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "torch_uniform",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -53,3 +53,12 @@ class Dropout(_SameWidth):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+__all__ = [
+    "Dropout",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

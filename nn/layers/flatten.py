@@ -46,3 +46,12 @@ class Flatten(Module):
         if (self.start_dim, self.end_dim) == (1, -1):
             return ""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+__all__ = [
+    "Flatten",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

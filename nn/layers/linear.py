@@ -75,3 +75,12 @@ class Linear(Module):
         if self.weight.dtype != np.float64:
             extra += f", dtype={self.weight.dtype}"
         return f"{self.in_features}, {self.out_features}{extra}"
+
+
+__all__ = [
+    "Linear",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

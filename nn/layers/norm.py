@@ -194,3 +194,14 @@ class BatchNorm2d(_BatchNorm):
 
     dims = (4,)
     layout = "(N, C, H, W)"
+
+
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

@@ -107,3 +107,13 @@ class AvgPool2d(Module):
         if not self.count_include_pad:
             text += ", count_include_pad=False"
         return text
+
+
+__all__ = [
+    "AvgPool2d",
+    "MaxPool2d",
+]
+
+
+def __dir__() -> list[str]:  # tab completion shows this module's own names, not its imports
+    return sorted(__all__)

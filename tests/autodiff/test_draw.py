@@ -2,6 +2,8 @@
 
 import os
 import re
+import shutil
+import warnings
 from pathlib import Path
 
 import graphviz
@@ -128,3 +130,57 @@ def test_bad_arguments():
         draw_graph(Value(1.0), rankdir="XY")
     with pytest.raises(ValueError, match="extension"):
         render(draw_graph(Value(1.0)), "graph")
+
+
+def chain(n):
+    y = Value(1.0, label="x")
+    for _ in range(n - 1):
+        y = y * 1.0
+    return y
+
+
+def test_default_node_budget_warns_and_says_how_to_raise_it():
+    with pytest.warns(UserWarning, match=r"has 1,500 nodes; drew the 1,000 .*max_nodes=1500"):
+        graph = draw_graph(chain(1500))
+    assert len(records(graph.source)) == 1000 and "… 1 more" in graph.source
+    assert len(records(draw_graph(chain(1500), max_nodes=1500).source)) == 1500
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        draw_graph(chain(1000))  # within the budget: no warning
+
+
+@pytest.mark.parametrize("name", ["g.gv", "g.svg"])
+def test_drawings_get_the_users_umask_not_0600(dot, tmp_path, name):
+    old = os.umask(0o022)
+    try:
+        path = render(draw_graph(course_neuron()), tmp_path / name)
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    assert sorted(os.listdir(tmp_path)) == [name]  # no temporary left behind
+
+
+def test_render_time_limit_and_crash_are_one_line_errors(tmp_path, monkeypatch):
+    from autodiff.viz import RenderError
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 5\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake))
+    with pytest.raises(RenderError, match=r"did not finish within 0.3 s on a graph of 1 nodes"):
+        render(draw_graph(Value(1.0)), tmp_path / "g.svg", timeout=0.3)
+    (fake / "dot").write_text("#!/bin/sh\nkill -SEGV $$\n")
+    with pytest.raises(RenderError, match=r"dot crashed \(signal 11\)") as err:
+        render(draw_graph(Value(1.0)), tmp_path / "g.svg")
+    assert "\n" not in str(err.value)
+    assert sorted(os.listdir(tmp_path)) == ["bin"]
+    with pytest.raises(ValueError, match="cannot write 'xyz'"):
+        render(draw_graph(Value(1.0)), tmp_path / "g.xyz")
+
+
+def test_docstring_names_render_where_it_lives():
+    import autodiff.viz
+
+    assert ":func:`autodiff.viz.render`" in draw_graph.__doc__
+    assert autodiff.viz.render is render

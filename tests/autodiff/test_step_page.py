@@ -123,6 +123,25 @@ def test_layers_by_label_prefix_and_by_depth(dot):
         step_page(3.0)
 
 
+def test_node_budget_refuses_before_any_drawing(tmp_path):
+    y = x = Value(1.0, label="x")
+    for _ in range(20):
+        y = y * x
+    with pytest.raises(ValueError, match=r"has 21 nodes, more than max_nodes=10; .* larger"):
+        step_page(y, tmp_path / "p.html", max_nodes=10)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_page_gets_the_users_umask(dot, tmp_path):
+    old = os.umask(0o022)
+    try:
+        step_page(Value(2.0, label="x") * 3, tmp_path / "p.html")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "p.html").st_mode & 0o777 == 0o644
+    assert os.listdir(tmp_path) == ["p.html"]
+
+
 def test_cli_step_writes_the_page(dot, tmp_path, capsys):
     target = tmp_path / "page.html"
     assert main(["step", COURSE, "--at", *AT, "-o", str(target)]) == 0

@@ -991,3 +991,16 @@ def test_softplus_primitive_gradchecks_and_respects_no_grad():
     assert gradcheck(lambda x: (softplus(x * x) * x).sum(), [x])
     with no_grad():
         assert softplus(x).op == ""
+
+
+def test_mean_of_nothing_is_nan_as_numpy():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns "Mean of empty slice"
+        assert np.isnan(np.zeros(0).mean()) and np.isnan(np.zeros((0, 3)).mean(axis=0)).all()
+    x = Tensor(np.zeros(0), requires_grad=True)
+    m = x.mean()
+    assert np.isnan(m.item())
+    m.backward()
+    assert x.grad.shape == (0,)
+    assert np.isnan(Tensor(np.zeros((0, 3))).mean(axis=0).data).all()
+    assert Tensor(np.zeros((2, 0))).mean(axis=0).shape == (0,)

@@ -350,3 +350,19 @@ def test_other_bad_arguments_are_named():
         losses.l2_penalty([Tensor([1.0]), Value(1.0)], 0.1)
     with pytest.raises(ValueError, match="lam must be a non-negative number"):
         losses.l2_penalty([Value(1.0)], -1)
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"), [([0.0, 2.0], "2.0 at index (1,)"), ([-0.5, 1.0], "-0.5 at index (0,)")]
+)
+def test_binary_cross_entropy_refuses_targets_outside_0_1(target, shown):
+    p = Tensor([0.5, 0.5], requires_grad=True)
+    with pytest.raises(
+        ValueError,
+        match=r"target must hold probabilities in \[0, 1\], got "
+        + shown.replace("(", r"\(").replace(")", r"\)"),
+    ):
+        losses.binary_cross_entropy(p, target)
+    with pytest.raises(ValueError, match="got nan"):
+        losses.binary_cross_entropy(p, [0.0, float("nan")])
+    assert losses.binary_cross_entropy(p, [0.0, 1.0]).item() == pytest.approx(math.log(2))

@@ -1,6 +1,7 @@
 """Module: parameter discovery (order, names, nesting, sharing), zero_grad, train/eval,
 state_dict round trips, loads that fail without touching the model, atomic saves."""
 
+import io
 import os
 import zipfile
 
@@ -369,9 +370,14 @@ def test_a_file_with_wrong_keys_or_shapes_names_the_file(tmp_path):
 
 
 def test_a_member_that_is_not_an_array_is_refused(tmp_path):
+    model, _ = _saved(tmp_path)
     path = tmp_path / "odd.npz"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("layers.0.weight.npy", b"just bytes")
+    with zipfile.ZipFile(path, "w") as zf:  # every name right, one member not an array
+        for name, arr in model.state_dict().items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, arr)
+            data = b"just bytes" if name == "layers.0.weight" else member.getvalue()
+            zf.writestr(f"{name}.npy", data)
     _assert_load_fails(path, ValueError, "layers.0.weight")
 
 
@@ -449,3 +455,106 @@ def test_leaf_layers_print_one_line():
     )
     assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
     assert repr(nn.scalar.Neuron(3, activation="tanh", rng=0)) == "Neuron(3, tanh)"
+
+
+# --- hostile files and killed saves (issue 13) ------------------------------------------
+
+
+def _bomb(path, name, shape, correct):
+    """An .npz whose member ``name`` claims ``shape`` (float64 zeros, deflated: tiny on
+    disk, huge in memory); the other members are ``correct``'s arrays."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for key, arr in correct.items():
+            if key != name:
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, arr)
+                zf.writestr(f"{key}.npy", buffer.getvalue())
+        with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+            header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+            np.lib.format.write_array_header_1_0(member, header)
+            zeros = bytes(1 << 20)
+            for _ in range(int(np.prod(shape)) * 8 >> 20):
+                member.write(zeros)
+
+
+def test_a_deflated_bomb_is_refused_from_its_header_without_reading_it(tmp_path):
+    import tracemalloc
+
+    model, _ = _saved(tmp_path)
+    path = tmp_path / "bomb.npz"
+    _bomb(path, "layers.0.weight", (16 << 20,), model.state_dict())  # 128 MiB of zeros
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        _assert_load_fails(path, ValueError, "layers.0.weight", "(16777216,)")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_member_longer_than_its_header_says_is_refused(tmp_path):
+    model, _ = _saved(tmp_path)
+    path = tmp_path / "long.npz"
+    state = model.state_dict()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, arr in state.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, arr)
+            extra = b"\0" * 4096 if name == "layers.2.bias" else b""
+            zf.writestr(f"{name}.npy", member.getvalue() + extra)
+    _assert_load_fails(path, ValueError, "layers.2.bias", "header says")
+
+
+def test_float64_weights_too_large_for_float32_are_refused(tmp_path):
+    model = nn.MLP([3, 4, 2], rng=0, dtype=np.float32)
+    before = _snapshot(model)
+    state = {k: v.astype(np.float64) for k, v in model.state_dict().items()}
+    state["layers.2.weight"][1, 0] = 1e300
+    with pytest.raises(ValueError, match=r"'layers.2.weight' holds values up to 1e\+300"):
+        model.load_state_dict(state)
+    assert _same(model.state_dict(), before)
+    np.savez(tmp_path / "big.npz", **state)
+    with pytest.raises(ValueError, match=r"big\.npz.*too large for its dtype float32"):
+        model.load(tmp_path / "big.npz")
+    assert _same(model.state_dict(), before)
+    state["layers.2.weight"][1, 0] = np.inf  # an inf saved as such loads as inf
+    model.load_state_dict(state)
+    assert np.isinf(model.state_dict()["layers.2.weight"][1, 0])
+
+
+KILLED_SAVE = """
+import os, signal, sys
+import numpy as np
+import nn
+real = np.lib.format.write_array
+def die(fp, array, *args, **kwargs):
+    real(fp, array, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed midway through the archive
+np.lib.format.write_array = die
+nn.MLP([3, 4, 2], rng=0).save(sys.argv[1])
+"""
+
+
+def test_the_next_save_cleans_up_after_killed_saves(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.npz"
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(path)], check=False)
+        assert done.returncode == -9
+    left = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert len(left) == 1 and not path.exists()  # each save removed the one before
+    (tmp_path / ".other.npz.1.0badc0de.tmp").write_bytes(b"")  # not ours to clean
+    nn.MLP([3, 4, 2], rng=0).save(path)
+    assert sorted(os.listdir(tmp_path)) == [".other.npz.1.0badc0de.tmp", "model.npz"]
+
+
+def test_a_dtype_that_is_not_real_numbers_is_refused_from_the_header(tmp_path):
+    model, _ = _saved(tmp_path)
+    path = tmp_path / "text.npz"
+    state = model.state_dict()
+    state["layers.0.bias"] = np.array(["x" * 1000] * 4)  # 16 kB of text where 4 floats go
+    np.savez(path, **state)
+    _assert_load_fails(path, TypeError, "layers.0.bias", "real numbers", "<U1000")
