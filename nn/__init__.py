@@ -8,22 +8,46 @@
 """
 
 from . import data, diagnostics, init, losses, optim, scalar
-from .layers import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .convert import from_torch, to_torch
+from .layers import (
+    GRU,
+    RNN,
+    Dropout,
+    GRUCell,
+    LeakyReLU,
+    Linear,
+    ModuleDict,
+    ModuleList,
+    MultiheadAttention,
+    ReLU,
+    RNNCell,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .mlp import MLP
 from .module import Module, Parameter
 from .random import manual_seed
 from .training import Callback, EarlyStopping, History, evaluate, fit
 
 __all__ = [
+    "GRU",
     "MLP",
+    "RNN",
     "Callback",
     "Dropout",
     "EarlyStopping",
+    "GRUCell",
     "History",
     "LeakyReLU",
     "Linear",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
     "Parameter",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",
@@ -33,9 +57,11 @@ __all__ = [
     "diagnostics",
     "evaluate",
     "fit",
+    "from_torch",
     "init",
     "losses",
     "manual_seed",
     "optim",
     "scalar",
+    "to_torch",
 ]

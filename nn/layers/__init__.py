@@ -21,22 +21,32 @@ from .activations import (
     activation_name,
     get_activation,
 )
+from .attention import MultiheadAttention, causal_mask
 from .base import check_width
-from .containers import Sequential
+from .containers import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .linear import Linear
+from .recurrent import GRU, RNN, GRUCell, RNNCell
 
 __all__ = [
     "ACTIVATIONS",
+    "GRU",
+    "RNN",
     "Dropout",
+    "GRUCell",
     "LeakyReLU",
     "Linear",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",
     "Softmax",
     "Tanh",
     "activation_name",
+    "causal_mask",
     "check_width",
     "get_activation",
 ]
