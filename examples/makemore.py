@@ -291,7 +291,11 @@ def loss_of(logits: Tensor, targets: np.ndarray) -> Tensor:
 
 
 def evaluate(
-    model: Module, data: Names, rng: np.random.Generator, batch_size: int = 100, max_batches: int = 10
+    model: Module,
+    data: Names,
+    rng: np.random.Generator,
+    batch_size: int = 100,
+    max_batches: int = 10,
 ) -> float:
     """Mean loss over up to ``max_batches`` shuffled batches, in eval mode, as makemore."""
     model.eval()
