@@ -218,7 +218,7 @@ class BoW(Module):
         x = self.wte(idx) + self.wpe(np.arange(t))
         average = np.tril(np.ones((t, t), dtype=DTYPE))
         average /= average.sum(axis=1, keepdims=True)
-        x = x + Tensor(average) @ x
+        x = x + Tensor(average, dtype=DTYPE) @ x
         x = x + self.c_proj(self.c_fc(x).tanh())
         return self.lm_head(x)
 

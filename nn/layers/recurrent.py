@@ -87,7 +87,7 @@ class _Cell(Module):
             x = x.reshape(1, self.input_size)
         n = x.shape[0]
         if hx is None:
-            return x, Tensor(np.zeros((n, self.hidden_size), dtype=dt)), single
+            return x, Tensor(np.zeros((n, self.hidden_size)), dtype=dt), single
         hx = _as_tensor(hx, dt)
         expected = (self.hidden_size,) if single else (n, self.hidden_size)
         if not isinstance(hx, Tensor) or hx.shape != expected:
@@ -265,7 +265,7 @@ class _Recurrent(Module):
         for i, cell in enumerate(self.cells):
             # every step's input projection in one matmul; the loop does the rest
             gi = _linear(seq, cell.weight_ih, cell.bias_ih)
-            h = Tensor(np.zeros((n, self.hidden_size), dtype=seq.dtype)) if h0 is None else h0[i]
+            h = Tensor(np.zeros((n, self.hidden_size)), dtype=seq.dtype) if h0 is None else h0[i]
             states = []
             for t in range(length):
                 h = cell.step(gi[t], h)
