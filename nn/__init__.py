@@ -7,15 +7,25 @@
 (2, 3)
 """
 
-from . import data, diagnostics, init, losses, optim, scalar
+from . import data, diagnostics, functional, init, losses, optim, scalar
 from .convert import from_torch, to_torch
 from .layers import (
+    GELU,
     GRU,
     RNN,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
     Dropout,
+    Embedding,
+    Flatten,
     GRUCell,
+    LayerNorm,
     LeakyReLU,
     Linear,
+    MaxPool2d,
     ModuleDict,
     ModuleList,
     MultiheadAttention,
@@ -23,7 +33,9 @@ from .layers import (
     RNNCell,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .mlp import MLP
@@ -32,16 +44,26 @@ from .random import manual_seed
 from .training import Callback, EarlyStopping, History, evaluate, fit
 
 __all__ = [
+    "GELU",
     "GRU",
     "MLP",
     "RNN",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Callback",
+    "Conv1d",
+    "Conv2d",
     "Dropout",
     "EarlyStopping",
+    "Embedding",
+    "Flatten",
     "GRUCell",
     "History",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -50,14 +72,17 @@ __all__ = [
     "RNNCell",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "data",
     "diagnostics",
     "evaluate",
     "fit",
     "from_torch",
+    "functional",
     "init",
     "losses",
     "manual_seed",

@@ -261,23 +261,64 @@ class Module:
 
     # --- saving and loading -------------------------------------------------------------
 
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Keep ``value`` (an array, or None) as the attribute ``name``: state that is
+        saved and loaded with the parameters but not trained, such as batch norm's
+        running statistics (PyTorch's buffers). Updates must be in place.
+
+        >>> import numpy as np
+        >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
+        >>> m.count += 1; m.state_dict()
+        {'count': array(1)}
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
+        if value is not None and not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"register_buffer: {name!r} must be a numpy array or None, "
+                f"got {type(value).__name__}"
+            )
+        setattr(self, name, value)
+        names = self.__dict__.get("_buffer_names", ())
+        if name not in names:
+            self._buffer_names = (*names, name)
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        """``(dotted name, array)`` of every buffer of this module and its submodules.
+
+        >>> import numpy as np
+        >>> m = Module(); m.head = Module(); m.head.register_buffer("mean", np.zeros(2))
+        >>> [n for n, _ in m.named_buffers()]
+        ['head.mean']
+        """
+        out = []
+        for prefix, module in self.named_modules():
+            for name in module.__dict__.get("_buffer_names", ()):
+                value = getattr(module, name)
+                if value is not None:
+                    out.append((f"{prefix}.{name}" if prefix else name, value))
+        return out
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameter names → copies of their data (a Value gives a 0-d float64 array).
+        """Parameter and buffer names → copies of their data (a Value gives a 0-d
+        float64 array).
 
         >>> import numpy as np
         >>> m = Module(); m.w = Parameter(np.ones(2))
         >>> m.state_dict()
         {'w': array([1., 1.])}
         """
-        return {
+        state = {
             name: np.array(p.data, dtype=None if isinstance(p, Tensor) else np.float64)
             for name, p in self.named_parameters()
         }
+        state.update((name, np.array(b)) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Copy ``state_dict``'s arrays into the parameters of the same names.
+        """Copy ``state_dict``'s arrays into the parameters (and buffers) of the same names.
 
-        The keys must be exactly this module's parameter names and each array must
+        The keys must be exactly this module's parameter and buffer names and each array must
         have its parameter's shape (values are cast to its dtype). Everything is
         checked first: a ``KeyError`` names missing and unexpected keys, a
         ``ValueError`` each wrong shape, a ``TypeError`` non-numeric data, and on any
@@ -294,7 +335,8 @@ class Module:
                 f"load_state_dict takes a mapping of names to arrays, got "
                 f"{type(state_dict).__name__}"
             )
-        params = dict(self.named_parameters())
+        params: dict[str, Any] = dict(self.named_parameters())
+        params.update(self.named_buffers())
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
         if missing or unexpected:
@@ -315,14 +357,16 @@ class Module:
                 raise TypeError(
                     f"load_state_dict: {name!r} must hold real numbers, got dtype {arr.dtype}"
                 )
-            expected = p.shape if isinstance(p, Tensor) else ()
+            expected = p.shape if isinstance(p, (Tensor, np.ndarray)) else ()
             if arr.shape != expected:
                 wrong.append(f"{name!r}: expected shape {expected}, got {arr.shape}")
             arrays[name] = arr
         if wrong:
             raise ValueError(f"load_state_dict: wrong shapes: {'; '.join(wrong)}")
         for name, p in params.items():
-            if isinstance(p, Tensor):
+            if isinstance(p, np.ndarray):  # a buffer
+                p[...] = arrays[name]
+            elif isinstance(p, Tensor):
                 p.data[...] = arrays[name]  # in place: views and references stay valid
             else:
                 p.data = float(arrays[name])

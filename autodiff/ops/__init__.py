@@ -2,7 +2,8 @@
 
 The table is split by family: :mod:`.core` (the ``Op`` record, the registry and the
 differentiable helpers vjps use), :mod:`.elementwise`, :mod:`.reductions`,
-:mod:`.shape`, :mod:`.products` and :mod:`.nn`. Importing this package registers
+:mod:`.shape`, :mod:`.products`, :mod:`.nn` and :mod:`.conv`
+(convolution and pooling). Importing this package registers
 every op in ``OPS``.
 
 Each :class:`Op` holds
@@ -22,6 +23,18 @@ Operand layouts (``kind``) are those of :mod:`autodiff.engine`: ``UNARY``, ``PAR
 operands, either of which may be a constant) and ``NARY``.
 """
 
+from .conv import (
+    AVG_POOL,
+    AVG_UNPOOL,
+    CONV,
+    CONV_DW,
+    CONV_DX,
+    MAX_POOL,
+    MAX_UNPOOL,
+    ConvSpec,
+    PoolSpec,
+    conv_forward,
+)
 from .core import (
     OPS,
     Op,
@@ -51,7 +64,23 @@ from .elementwise import (
     TANH,
     WHERE,
 )
-from .nn import LOG_SOFTMAX, SOFTMAX, SOFTMAX_CROSS_ENTROPY, Labels
+from .nn import (
+    ATTENTION,
+    BATCH_NORM,
+    EMBEDDING,
+    GELU,
+    GELU_GRAD,
+    LAYER_NORM,
+    LOG_SOFTMAX,
+    SILU,
+    SOFTMAX,
+    SOFTMAX_CROSS_ENTROPY,
+    SOFTPLUS,
+    AttentionSpec,
+    Labels,
+    NormSpec,
+    Rows,
+)
 from .products import MATMUL
 from .reductions import MAX, MEAN, MIN, SUM
 from .shape import (
@@ -68,17 +97,30 @@ from .shape import (
 __all__ = [
     "ABS",
     "ADD",
+    "ATTENTION",
+    "AVG_POOL",
+    "AVG_UNPOOL",
+    "BATCH_NORM",
     "BROADCAST_TO",
     "CLIP",
     "CONCATENATE",
+    "CONV",
+    "CONV_DW",
+    "CONV_DX",
     "DIV",
+    "EMBEDDING",
     "EXP",
+    "GELU",
+    "GELU_GRAD",
     "GETITEM",
+    "LAYER_NORM",
     "LEAKY_RELU",
     "LOG",
     "LOG_SOFTMAX",
     "MATMUL",
     "MAX",
+    "MAX_POOL",
+    "MAX_UNPOOL",
     "MEAN",
     "MIN",
     "MUL",
@@ -89,8 +131,10 @@ __all__ = [
     "RESHAPE",
     "SCATTER",
     "SIGMOID",
+    "SILU",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
+    "SOFTPLUS",
     "SQRT",
     "STACK",
     "SUB",
@@ -98,9 +142,15 @@ __all__ = [
     "TANH",
     "TRANSPOSE",
     "WHERE",
+    "AttentionSpec",
+    "ConvSpec",
     "Labels",
+    "NormSpec",
     "Op",
+    "PoolSpec",
+    "Rows",
     "broadcast_to",
+    "conv_forward",
     "div",
     "exp",
     "log",

@@ -9,6 +9,7 @@ import numpy as np
 
 from autodiff import Value
 
+from .. import functional as F
 from ..module import Module
 from .base import _as_tensor, _SameWidth
 
@@ -160,3 +161,60 @@ def activation_name(spec: Any) -> str:
     base = next((name for name, c in ACTIVATIONS.items() if c is cls), cls.__name__)
     extra = spec.extra_repr() if isinstance(spec, Module) else ""
     return f"{base}({extra})" if extra else base
+
+
+class GELU(_SameWidth):
+    """x·Φ(x) elementwise, Φ the standard normal CDF; ``approximate="tanh"`` for
+    PyTorch's tanh approximation.
+
+    >>> from autodiff import Tensor
+    >>> GELU()(Tensor([1.0])).data.round(4)
+    array([0.8413])
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Any:
+        return F.gelu(_as_tensor(x), self.approximate)
+
+    def extra_repr(self) -> str:
+        return "" if self.approximate == "none" else f"approximate={self.approximate!r}"
+
+
+class SiLU(_SameWidth):
+    """x·σ(x) elementwise (swish).
+
+    >>> from autodiff import Tensor
+    >>> SiLU()(Tensor([0.0])).data
+    array([0.])
+    """
+
+    def forward(self, x: Any) -> Any:
+        return F.silu(_as_tensor(x))
+
+
+class Softplus(_SameWidth):
+    """log(1 + e^(βx)) / β elementwise, linear where βx > ``threshold``.
+
+    >>> from autodiff import Tensor
+    >>> Softplus()(Tensor([0.0])).data.round(4)
+    array([0.6931])
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        F.softplus(np.zeros(1), beta, threshold)  # the same checks as the function
+        self.beta = float(beta)
+        self.threshold = float(threshold)
+
+    def forward(self, x: Any) -> Any:
+        return F.softplus(_as_tensor(x), self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        if (self.beta, self.threshold) == (1.0, 20.0):
+            return ""
+        return f"beta={self.beta}, threshold={self.threshold}"
