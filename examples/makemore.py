@@ -97,40 +97,6 @@ def load_names(seed: int, path: Path = NAMES) -> tuple[Names, Names]:
 
 # --- models -------------------------------------------------------------------------------
 
-# TEMPORARY stand-ins until nn.Embedding, nn.LayerNorm and nn.GELU land (layers branch)
-if not hasattr(nn, "Embedding"):
-
-    class _Embedding(Module):
-        def __init__(self, num: int, dim: int, dtype: Any = None) -> None:
-            super().__init__()
-            g = nn.random.get_rng(None, "Embedding")
-            self.weight = Parameter(g.standard_normal((num, dim)).astype(dtype))
-
-        def forward(self, idx: Any) -> Tensor:
-            return self.weight[idx]
-
-    class _LayerNorm(Module):
-        def __init__(self, dim: int, eps: float = 1e-5, dtype: Any = None) -> None:
-            super().__init__()
-            self.eps = eps
-            self.weight = Parameter(np.ones(dim, dtype=dtype))
-            self.bias = Parameter(np.zeros(dim, dtype=dtype))
-
-        def forward(self, x: Tensor) -> Tensor:
-            centred = x - x.mean(axis=-1, keepdims=True)
-            var = (centred * centred).mean(axis=-1, keepdims=True)
-            return centred / (var + self.eps).sqrt() * self.weight + self.bias
-
-    class _GELU(Module):
-        def __init__(self, approximate: str = "none") -> None:
-            super().__init__()
-
-        def forward(self, x: Tensor) -> Tensor:
-            c = math.sqrt(2.0 / math.pi)
-            return 0.5 * x * (1.0 + (c * (x + 0.044715 * (x * x * x))).tanh())
-
-    nn.Embedding, nn.LayerNorm, nn.GELU = _Embedding, _LayerNorm, _GELU  # type: ignore[attr-defined]
-
 
 def torch_uniform(shape: tuple[int, ...], rng: Any = None, dtype: Any = None) -> np.ndarray:
     """torch.nn.Linear's default weights (uniform in ±1/√fan_in), which makemore keeps."""
