@@ -4,7 +4,8 @@ Each layer becomes the ``torch.nn`` layer of the same name with the same
 hyperparameters, the same weights (copied, in the parameters' dtype) and the same
 training mode; containers are converted child by child. Layouts follow torch except
 ``Linear``'s weight, kept ``(in_features, out_features)`` here and transposed on the
-way. ``MLP`` becomes a ``torch.nn.Sequential`` of its layers. A module of a kind not
+way; BatchNorm's running statistics travel with its weights. ``MLP`` becomes a
+``torch.nn.Sequential`` of its layers. A module of a kind not
 listed (a custom model class) raises a ``TypeError`` naming it: convert its layers
 one by one and write its forward in torch.
 
@@ -63,7 +64,7 @@ def _load(theirs: Any, state: dict[str, np.ndarray]) -> Any:
     own = dict(theirs.named_parameters()) | dict(theirs.named_buffers())
     with torch.no_grad():
         for name, arr in state.items():
-            own[name].copy_(torch.from_numpy(np.ascontiguousarray(arr)))
+            own[name].copy_(torch.from_numpy(np.array(arr, order="C")))
     return theirs
 
 
@@ -74,7 +75,8 @@ def _fill(ours: Module, state: dict[str, np.ndarray]) -> Module:
         *path, last = name.split(".")
         for part in path:
             target = getattr(target, part)
-        getattr(target, last).data[...] = arr
+        item = getattr(target, last)
+        (item.data if isinstance(item, Parameter) else item)[...] = arr  # buffers: arrays
     return ours
 
 
@@ -96,6 +98,26 @@ def _same_names(make: Callable[[Any, Any], Any]) -> Callable[[Module, Any], Any]
         return _load(make(m, nn), m.state_dict())
 
     return convert
+
+
+def _batch_norm(cls: Any, m: Any) -> Any:
+    arrays = [a for a in (m.weight, m.running_mean) if a is not None]
+    dtype = getattr(_torch(), np.dtype(arrays[0].dtype).name) if arrays else None
+    return cls(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats, dtype=dtype)
+
+
+def _conv(cls: Any, m: Any) -> Any:
+    return cls(
+        m.in_channels,
+        m.out_channels,
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.dilation,
+        m.groups,
+        bias=m.bias is not None,
+        dtype=_dtype_of(m),
+    )
 
 
 def _mha_to(m: layers.MultiheadAttention, nn: Any) -> Any:
@@ -154,6 +176,32 @@ _TO_TORCH: dict[type, Callable[[Any, Any], Any]] = {
         )
     ),
     layers.MultiheadAttention: _mha_to,
+    layers.Embedding: _same_names(
+        lambda m, nn: nn.Embedding(
+            m.num_embeddings, m.embedding_dim, m.padding_idx, dtype=_dtype_of(m)
+        )
+    ),
+    layers.LayerNorm: _same_names(
+        lambda m, nn: nn.LayerNorm(
+            m.normalized_shape,
+            m.eps,
+            m.elementwise_affine,
+            bias=m.bias is not None,
+            dtype=_dtype_of(m),
+        )
+    ),
+    layers.BatchNorm1d: _same_names(lambda m, nn: _batch_norm(nn.BatchNorm1d, m)),
+    layers.BatchNorm2d: _same_names(lambda m, nn: _batch_norm(nn.BatchNorm2d, m)),
+    layers.Conv1d: _same_names(lambda m, nn: _conv(nn.Conv1d, m)),
+    layers.Conv2d: _same_names(lambda m, nn: _conv(nn.Conv2d, m)),
+    layers.MaxPool2d: lambda m, nn: nn.MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation),
+    layers.AvgPool2d: lambda m, nn: nn.AvgPool2d(
+        m.kernel_size, m.stride, m.padding, count_include_pad=m.count_include_pad
+    ),
+    layers.Flatten: lambda m, nn: nn.Flatten(m.start_dim, m.end_dim),
+    layers.GELU: lambda m, nn: nn.GELU(approximate=m.approximate),
+    layers.SiLU: lambda m, nn: nn.SiLU(),
+    layers.Softplus: lambda m, nn: nn.Softplus(m.beta, m.threshold),
 }
 
 
@@ -247,6 +295,30 @@ def _recurrent_from(m: Any, nn: Any) -> Module:
     return _fill(ours, _numpy_state(m))
 
 
+def _batch_norm_from(cls: Any, m: Any) -> Module:
+    state = _numpy_state(m)
+    dtype = next((a.dtype for a in state.values() if a.dtype.kind == "f"), None)
+    ours = cls(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats, dtype=dtype)
+    return _fill(ours, state)
+
+
+def _conv_from(cls: Any, m: Any) -> Module:
+    if m.padding_mode != "zeros":
+        raise TypeError(f"from_torch: {type(m).__name__} with padding_mode={m.padding_mode!r}")
+    ours = cls(
+        m.in_channels,
+        m.out_channels,
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.dilation,
+        m.groups,
+        bias=m.bias is not None,
+        dtype=_dtype_from(m),
+    )
+    return _fill(ours, _numpy_state(m))
+
+
 def _from_table(nn: Any) -> dict[Any, Callable[[Any], Module]]:
     return {
         nn.Linear: _linear_from,
@@ -272,6 +344,36 @@ def _from_table(nn: Any) -> dict[Any, Callable[[Any], Module]]:
         nn.RNN: lambda m: _recurrent_from(m, nn),
         nn.GRU: lambda m: _recurrent_from(m, nn),
         nn.MultiheadAttention: _mha_from,
+        nn.Embedding: lambda m: _fill(
+            layers.Embedding(
+                m.num_embeddings, m.embedding_dim, m.padding_idx, dtype=_dtype_from(m)
+            ),
+            _numpy_state(m),
+        ),
+        nn.LayerNorm: lambda m: _fill(
+            layers.LayerNorm(
+                m.normalized_shape,
+                m.eps,
+                m.elementwise_affine,
+                bias=m.bias is not None,
+                dtype=_dtype_from(m),
+            ),
+            _numpy_state(m),
+        ),
+        nn.BatchNorm1d: lambda m: _batch_norm_from(layers.BatchNorm1d, m),
+        nn.BatchNorm2d: lambda m: _batch_norm_from(layers.BatchNorm2d, m),
+        nn.Conv1d: lambda m: _conv_from(layers.Conv1d, m),
+        nn.Conv2d: lambda m: _conv_from(layers.Conv2d, m),
+        nn.MaxPool2d: lambda m: layers.MaxPool2d(
+            m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode
+        ),
+        nn.AvgPool2d: lambda m: layers.AvgPool2d(
+            m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad
+        ),
+        nn.Flatten: lambda m: layers.Flatten(m.start_dim, m.end_dim),
+        nn.GELU: lambda m: layers.GELU(m.approximate),
+        nn.SiLU: lambda m: layers.SiLU(),
+        nn.Softplus: lambda m: layers.Softplus(m.beta, m.threshold),
     }
 
 

@@ -26,9 +26,11 @@ def _out(y: Any) -> np.ndarray:
 
 
 def _check_same(ours: nn.Module, theirs: Any, x: np.ndarray, call: Callable[..., Any]) -> None:
-    mine = _out(call(ours, Tensor(x)))
+    mine = _out(call(ours, x if x.dtype.kind == "i" else Tensor(x)))
     ref = _out(call(theirs, torch.from_numpy(x)))
     np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-12)
+    for (name, a), (_, b) in zip(ours.named_buffers(), theirs.named_buffers(), strict=True):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-12, err_msg=name)
 
 
 def _plain(m: Any, x: Any) -> Any:
@@ -43,7 +45,7 @@ def _rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-LAYERS: list[tuple[str, Callable[[], nn.Module], tuple[int, ...], Callable[..., Any]]] = [
+LAYERS: list[tuple[str, Callable[[], nn.Module], tuple[int, ...] | None, Callable[..., Any]]] = [
     ("linear", lambda: nn.Linear(4, 3, rng=_rng()), (5, 4), _plain),
     ("linear_no_bias", lambda: nn.Linear(4, 3, bias=False, rng=_rng()), (5, 4), _plain),
     (
@@ -70,6 +72,32 @@ LAYERS: list[tuple[str, Callable[[], nn.Module], tuple[int, ...], Callable[..., 
     ("gru_cell", lambda: nn.GRUCell(4, 3, rng=_rng()), (5, 4), _plain),
     ("rnn", lambda: nn.RNN(4, 3, num_layers=2, batch_first=True, rng=_rng()), (2, 5, 4), _plain),
     ("gru", lambda: nn.GRU(4, 3, num_layers=2, bias=False, rng=_rng()), (5, 2, 4), _plain),
+    ("embedding", lambda: nn.Embedding(7, 3, padding_idx=2, rng=_rng()), None, _plain),
+    ("layer_norm", lambda: _randomised(nn.LayerNorm([3, 4], eps=1e-3)), (2, 3, 4), _plain),
+    ("batch_norm1d", lambda: _randomised(nn.BatchNorm1d(3, momentum=0.3)), (4, 3, 5), _plain),
+    ("batch_norm2d_eval", lambda: _randomised(nn.BatchNorm2d(3)).eval(), (2, 3, 4, 4), _plain),
+    (
+        "conv1d",
+        lambda: nn.Conv1d(2, 4, 3, stride=2, padding=1, dilation=2, groups=2, rng=_rng()),
+        (2, 2, 9),
+        _plain,
+    ),
+    (
+        "cnn",
+        lambda: nn.Sequential(
+            nn.Conv2d(2, 4, (3, 3), padding="same", rng=_rng()),
+            nn.GELU(approximate="tanh"),
+            nn.MaxPool2d(2, stride=1, padding=1, dilation=2),
+            nn.Conv2d(4, 3, 2, stride=2, bias=False, rng=_rng(1)),
+            nn.SiLU(),
+            nn.AvgPool2d(2, padding=1, count_include_pad=False),
+            nn.Softplus(beta=2.0, threshold=5.0),
+            nn.Flatten(),
+            nn.GELU(),
+        ),
+        (2, 2, 9, 8),
+        _plain,
+    ),
     (
         "attention",
         lambda: nn.MultiheadAttention(4, 2, batch_first=True, rng=_rng()),
@@ -79,24 +107,42 @@ LAYERS: list[tuple[str, Callable[[], nn.Module], tuple[int, ...], Callable[..., 
 ]
 
 
+def _randomised(m: nn.Module) -> nn.Module:
+    """``m`` with random weights and running statistics (not the 1s and 0s they start at)."""
+    rng = _rng(5)
+    for p in m.parameters():
+        p.data[...] = rng.normal(size=p.shape)
+    for _, buffer in m.named_buffers():
+        if buffer.dtype.kind == "f":
+            buffer[...] = rng.uniform(0.5, 2.0, size=buffer.shape)
+        else:
+            buffer[...] = 3
+    return m
+
+
 @pytest.mark.parametrize("name, make, shape, call", LAYERS, ids=[c[0] for c in LAYERS])
 def test_round_trip_keeps_outputs_and_weights(
-    name: str, make: Callable[[], nn.Module], shape: tuple[int, ...], call: Callable[..., Any]
+    name: str,
+    make: Callable[[], nn.Module],
+    shape: tuple[int, ...] | None,
+    call: Callable[..., Any],
 ) -> None:
     ours = make()
     theirs = nn.to_torch(ours)
     assert isinstance(theirs, torch.nn.Module)
     assert theirs.training == ours.training
-    x = _rng(7).normal(size=shape)
+    x = _rng(7).integers(0, 7, size=(3, 4)) if shape is None else _rng(7).normal(size=shape)
     _check_same(ours, theirs, x, call)
     back = nn.from_torch(theirs)
     assert type(back).__name__ == (
         "Sequential" if isinstance(ours, nn.Sequential) else type(ours).__name__
     )
+    # the same weights and buffers under the same names (train-mode batch norm has moved
+    # ours and torch's running statistics alike, to rounding)
     mine, again = ours.state_dict(), back.state_dict()
     assert list(mine) == list(again)
     for key in mine:
-        np.testing.assert_array_equal(mine[key], again[key], err_msg=key)
+        np.testing.assert_allclose(again[key], mine[key], rtol=1e-14, atol=1e-15, err_msg=key)
     _check_same(back, theirs, x, call)
 
 
