@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor, stack
+from autodiff import Tensor, ops, stack
+from autodiff.tensor import _nary
 
 from .. import init as initializers
 from ..module import Module, Parameter
@@ -175,12 +176,12 @@ class GRUCell(_Cell):
         super().__init__(input_size, hidden_size, bias, dtype, rng)
 
     def step(self, gi: Tensor, h: Tensor) -> Tensor:
-        k = self.hidden_size
-        gh = _linear(h, self.weight_hh, self.bias_hh)
-        rz = (gi[:, : 2 * k] + gh[:, : 2 * k]).sigmoid()
-        r, z = rz[:, :k], rz[:, k:]
-        n = (gi[:, 2 * k :] + r * gh[:, 2 * k :]).tanh()
-        return n + z * (h - n)  # (1 − z)·n + z·h, one op fewer
+        # one fused node (ops.GRU_CELL): the gates, the candidate and the blend
+        spec = ops.GRUSpec()
+        w, b = self.weight_hh, self.bias_hh
+        operands = (spec, gi, h, w) if b is None else (spec, gi, h, w, b)
+        data = ops.GRU_CELL.array(*(x.data if isinstance(x, Tensor) else x for x in operands))  # type: ignore[misc]
+        return _nary(ops.GRU_CELL, operands, data)
 
 
 class _Recurrent(Module):

@@ -220,3 +220,22 @@ def test_bad_input_names_layer_and_shapes() -> None:
         nn.GRU(3, 4, num_layers=0)
     with pytest.raises(TypeError, match="batch_first"):
         nn.GRU(3, 4, batch_first=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("order, bias", [(1, False), (2, True)])
+def test_fused_gru_step_gradchecks(order: int, bias: bool) -> None:
+    """The one-node GRU step (ops.GRU_CELL): first and second derivatives against
+    central differences, for the input, the state and both weights."""
+    from autodiff import gradcheck
+
+    cell = nn.GRUCell(2, 2, bias=bias, rng=np.random.default_rng(4))
+    rng = np.random.default_rng(5)
+    x = Tensor(rng.normal(size=(2, 2)), requires_grad=True)
+    h = Tensor(rng.normal(size=(2, 2)), requires_grad=True)
+    weights = cell.parameters()
+    seed = rng.normal(size=(2, 2))
+
+    def f(x: Tensor, h: Tensor, *params: Tensor) -> Tensor:
+        return (cell(x, h) * seed).sum()
+
+    assert gradcheck(f, [x, h, *weights], order=order)
