@@ -7,7 +7,7 @@ Four workloads, each the model of an example with that example's batch, in float
 - ``transformer``: ``examples/makemore.py``'s Transformer (4 blocks, 4 heads, 64
   channels, block size 16), batch 32, AdamW;
 - ``mlp``: its MLP (Bengio et al. 2003: 16 × 64 embeddings → 64 tanh units), batch 32, AdamW;
-- ``gru``: its GRU (a GRUCell run along the name from a learned start), batch 32, AdamW;
+- ``gru``: its GRU (``nn.GRU`` along the name from a learned start state), batch 32, AdamW;
 - ``cnn``: ``examples/digits_cnn.py``'s CNN on 8 × 8 digits, batch 32, Adam.
 
 One step is forward, loss (cross-entropy; makemore's ignores the positions past each
@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 import nn
+from autodiff import no_grad
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TARGETS = {"transformer": 1.2, "mlp": 1.5, "gru": 1.5, "cnn": 1.0}
@@ -128,18 +129,13 @@ def torch_models() -> dict[str, Callable[[Any], Any]]:
         def __init__(self, ours: Any) -> None:
             super().__init__()
             self.start = tensor(ours.start.data)
-            self.wte, self.cell = nn.to_torch(ours.wte), nn.to_torch(ours.cell)
+            self.wte, self.rnn = nn.to_torch(ours.wte), nn.to_torch(ours.rnn)
             self.lm_head = nn.to_torch(ours.lm_head)
 
         def forward(self, idx: Any) -> Any:
-            b, t = idx.shape
-            emb = self.wte(idx)
-            h = self.start.expand((b, -1))
-            states = []
-            for i in range(t):
-                h = self.cell(emb[:, i, :], h)
-                states.append(h)
-            return self.lm_head(torch.stack(states, 1))
+            h0 = self.start.expand((1, idx.shape[0], -1)).contiguous()
+            hidden, _ = self.rnn(self.wte(idx), h0)
+            return self.lm_head(hidden)
 
     return {"transformer": Transformer, "mlp": MLP, "gru": Recurrent, "cnn": nn.to_torch}
 
@@ -185,7 +181,7 @@ class Workload:
             )
         self.tbatches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in self.batches]
         self._torch, self._tF = torch, tF
-        self.i = 0
+        self.steps = {"ours": 0, "torch": 0}  # each engine walks the batches in order
 
     def ours_loss(self, x: np.ndarray, y: np.ndarray) -> Any:
         logits = self.ours(x)
@@ -202,8 +198,8 @@ class Workload:
         )
 
     def ours_step(self) -> float:
-        x, y = self.batches[self.i % len(self.batches)]
-        self.i += 1
+        x, y = self.batches[self.steps["ours"] % len(self.batches)]
+        self.steps["ours"] += 1
         loss = self.ours_loss(x, y)
         self.opt.zero_grad()
         loss.backward()
@@ -211,8 +207,8 @@ class Workload:
         return float(loss.item())
 
     def torch_step(self) -> float:
-        x, y = self.tbatches[self.i % len(self.tbatches)]
-        self.i += 1
+        x, y = self.tbatches[self.steps["torch"] % len(self.tbatches)]
+        self.steps["torch"] += 1
         loss = self.torch_loss(x, y)
         self.topt.zero_grad()
         loss.backward()
@@ -220,11 +216,14 @@ class Workload:
         return float(loss.item())
 
     def first_losses(self) -> tuple[float, float]:
-        """Both engines' loss on the first batch from the current (shared) weights."""
+        """Both engines' loss on the first batch from their current weights (the same
+        weights before any step), in training mode, without gradients."""
         x, y = self.batches[0]
         with self._torch.no_grad():
             theirs = float(self.torch_loss(*self.tbatches[0]).item())
-        return float(self.ours_loss(x, y).item()), theirs
+        with no_grad():
+            ours = float(self.ours_loss(x, y).item())
+        return ours, theirs
 
 
 def _timed(step: Callable[[], float], steps: int) -> float:

@@ -41,7 +41,7 @@ import _common
 import numpy as np
 
 import nn
-from autodiff import Tensor, no_grad, softmax_cross_entropy, stack
+from autodiff import Tensor, no_grad, softmax_cross_entropy
 from nn.module import Module, Parameter
 
 NAMES = Path(__file__).resolve().parent / "data" / "names.txt"
@@ -142,28 +142,25 @@ class MLP(Module):
 
 
 class Recurrent(Module):
-    """A cell (``nn.RNNCell`` or ``nn.GRUCell``) run along the name from a learned start."""
+    """An RNN or GRU (``nn.RNN``/``nn.GRU``, one layer) run along the name from a learned
+    start state (makemore steps a cell in a Python loop: the same recurrence)."""
 
     def __init__(
         self, vocab_size: int, block_size: int, n_embd: int, n_embd2: int, cell: str
     ) -> None:
         super().__init__()
         self.block_size = block_size
-        self.start = Parameter(np.zeros((1, n_embd2), dtype=DTYPE))
+        self.start = Parameter(np.zeros((1, 1, n_embd2), dtype=DTYPE))
         self.wte = nn.Embedding(vocab_size, n_embd, dtype=DTYPE)
-        make = nn.GRUCell if cell == "gru" else nn.RNNCell
-        self.cell = make(n_embd, n_embd2, dtype=DTYPE)
+        make = nn.GRU if cell == "gru" else nn.RNN
+        self.rnn = make(n_embd, n_embd2, batch_first=True, dtype=DTYPE)
         self.lm_head = linear(n_embd2, vocab_size)
 
     def forward(self, idx: np.ndarray) -> Tensor:
-        b, t = idx.shape
-        emb = self.wte(idx)
-        h = self.start.broadcast_to((b, self.start.shape[1]))
-        states = []
-        for i in range(t):
-            h = self.cell(emb[:, i], h)
-            states.append(h)
-        return self.lm_head(stack(states, axis=1))
+        b = idx.shape[0]
+        h0 = self.start.broadcast_to((1, b, self.start.shape[2]))
+        hidden, _ = self.rnn(self.wte(idx), h0)
+        return self.lm_head(hidden)
 
 
 class BoW(Module):

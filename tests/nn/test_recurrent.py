@@ -54,7 +54,7 @@ def _cell_pair(c: dict[str, Any], dtype: Any) -> tuple[nn.Module, Any]:
     return ours, theirs
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(cells)
 def test_cells_match_torch_in_float64(c: dict[str, Any]) -> None:
     ours, theirs = _cell_pair(c, np.float64)
@@ -126,7 +126,7 @@ def _sequence_inputs(c: dict[str, Any], dtype: Any) -> tuple[np.ndarray, np.ndar
     return x, rng.normal(size=state).astype(dtype) if c["with_state"] else None
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(sequences)
 def test_sequences_match_torch_in_float64(c: dict[str, Any]) -> None:
     ours, theirs = _sequence_pair(c, np.float64)
