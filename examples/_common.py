@@ -47,7 +47,7 @@ def pyplot() -> Any:
     The pictures need the ``plot`` extra; without it an example still computes and
     prints its numbers, and says which pictures it could not draw.
     """
-    from nn.training import pyplot as load
+    from nn.plotting import pyplot as load
 
     try:
         return load("this example's pictures", "file")

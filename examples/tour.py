@@ -35,6 +35,7 @@ TOUR = [
     ("digits", "handwritten digits: validation, early stopping, gradient flow, test set"),
     ("digits_cnn", "the same digits seen as pictures by a small CNN, its feature maps drawn"),
     ("makemore", "names made up by a Transformer trained on 32,000 names (a short run)"),
+    ("gradient_flow", "a deep tanh MLP: saturation and gradient flow by init, makemore's way"),
     ("step_pages", "backprop step by step in the browser: open the HTML pages"),
     ("newton", "Newton's method with the Hessian against gradient descent"),
 ]

@@ -7,7 +7,21 @@
 (2, 3)
 """
 
-from . import data, diagnostics, functional, init, losses, optim, scalar
+from . import (
+    callbacks,
+    data,
+    diagnostics,
+    functional,
+    init,
+    losses,
+    metrics,
+    model_selection,
+    optim,
+    plotting,
+    scalar,
+    utils,
+)
+from .callbacks import Callback, EarlyStopping
 from .convert import from_torch, to_torch
 from .layers import (
     GELU,
@@ -39,9 +53,10 @@ from .layers import (
     Tanh,
 )
 from .mlp import MLP
+from .model_selection import cross_validate
 from .module import Module, Parameter
 from .random import manual_seed
-from .training import Callback, EarlyStopping, History, evaluate, fit
+from .training import History, evaluate, fit, predict
 
 __all__ = [
     "GELU",
@@ -77,6 +92,8 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "callbacks",
+    "cross_validate",
     "data",
     "diagnostics",
     "evaluate",
@@ -86,7 +103,12 @@ __all__ = [
     "init",
     "losses",
     "manual_seed",
+    "metrics",
+    "model_selection",
     "optim",
+    "plotting",
+    "predict",
     "scalar",
     "to_torch",
+    "utils",
 ]

@@ -1,9 +1,19 @@
 """Gradient-flow diagnostics: which layers' gradients vanish or explode, which ReLUs are dead.
 
-``GradientFlow`` is a ``fit`` callback that records, every few steps, the gradient norm
-of each layer and the size of each update relative to the weights (about 1e-3 is
-healthy). ``plot_gradient_flow`` turns the record into a picture read at a glance;
-``dead_relu_fraction`` finds ReLU units that never fire on a batch.
+``GradientFlow`` records, every few steps of ``fit`` (as a callback) or of a loop of
+your own (``begin_step`` / ``after_backward`` / ``after_update``), what makemore's
+part 3 teaches to look at:
+
+- per activation layer (Tanh, Sigmoid, ReLU, LeakyReLU): the mean and std of its
+  outputs, the share saturated (tanh: |t| > 0.97; sigmoid: within 0.03 of 0 or 1) or
+  dead (ReLU: units at 0 on every row of the batch), a histogram of its outputs and one
+  of the gradients reaching them;
+- per layer of parameters: the gradient norm, and per weight matrix the update-to-data
+  ratio log10(std(update) / std(weight)) — around -3 is healthy, much lower learns
+  slowly, much higher thrashes.
+
+``nn.plotting`` draws the record (``plot_gradient_flow``, ``plot_activations``,
+``plot_update_ratios``); ``dead_relu_fraction`` finds ReLU units that never fire on data.
 """
 
 from __future__ import annotations
@@ -16,8 +26,59 @@ from typing import Any
 import numpy as np
 
 from autodiff import Tensor, toposort
+from autodiff.viz import modules as module_trace
 
-from .training import Callback, TrainingState, pyplot
+from .callbacks import Callback, TrainingState
+from .layers import LeakyReLU, ReLU, Sigmoid, Tanh
+from .plotting import plot_activations, plot_gradient_flow, plot_update_ratios
+
+#: How many bins the histograms have.
+BINS = 50
+
+
+def record_modules() -> Any:
+    """Record which module made which node during a forward pass, for
+    ``draw_graph(loss, by_module=True, model=model)``.
+
+    >>> import numpy as np, nn
+    >>> from autodiff import draw_graph
+    >>> model = nn.MLP([2, 3, 2], rng=np.random.default_rng(0))
+    >>> with record_modules():
+    ...     loss = model(np.ones((4, 2))).sum()
+    >>> loss.backward(retain_graph=True)
+    >>> "layers.0 (Linear)" in draw_graph(loss, by_module=True, model=model).source
+    True
+    """
+    return module_trace.recording()
+
+
+def activation_stats(kind: str, out: np.ndarray) -> dict[str, float]:
+    """Mean, std and the share saturated (tanh, sigmoid) or dead (relu, leaky_relu) of an
+    activation layer's outputs ``out`` (rows are samples).
+
+    >>> activation_stats("tanh", np.array([[0.99, 0.0], [-0.5, -0.98]]))["saturated"]
+    0.5
+    """
+    out = np.asarray(out, dtype=np.float64)
+    stats = {"mean": float(out.mean()), "std": float(out.std())}
+    if kind == "tanh":
+        stats["saturated"] = float(np.mean(np.abs(out) > 0.97))
+    elif kind == "sigmoid":
+        stats["saturated"] = float(np.mean(np.abs(out - 0.5) > 0.47))
+    else:  # relu, leaky_relu: a unit is dead on this batch if no row makes it positive
+        units = out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1)
+        stats["dead"] = float(np.mean(np.all(units <= 0, axis=0)))
+    return stats
+
+
+_KINDS = ((Tanh, "tanh"), (Sigmoid, "sigmoid"), (LeakyReLU, "leaky_relu"), (ReLU, "relu"))
+
+
+def _kind_of(module: Any) -> str | None:
+    for cls, kind in _KINDS:
+        if isinstance(module, cls):
+            return kind
+    return None
 
 
 def _layer_of(name: str) -> str:
@@ -44,9 +105,23 @@ def _norm(arrays: Iterable[Any]) -> float:
 
 
 class GradientFlow(Callback):
-    """Record each layer's gradient norm and update ratio during ``fit``.
+    """Record gradient norms, update ratios and activation statistics during training.
 
-    Warns (a ``RuntimeWarning``, once per layer and kind) when a layer's gradients
+    As a ``fit`` callback it records every ``every`` steps. In a loop of your own call
+    its three moments around the step::
+
+        flow.begin_step(model)            # before the forward pass
+        loss = loss_fn(model(x), y); opt.zero_grad(); loss.backward()
+        flow.after_backward(model, step)  # gradients and activations
+        opt.step()
+        flow.after_update()               # how far the weights moved
+
+    ``grad_norms[layer]`` and ``update_ratios[layer]`` (‖update‖ / ‖weights‖) are lists
+    over ``steps``; ``update_to_data[weight]`` holds log10(std(update) / std(weight));
+    ``activations[layer]`` the mean, std and saturated or dead share of each activation
+    layer over ``steps``, ``activation_histograms`` and ``gradient_histograms`` the last
+    step's histograms. Warns (a ``RuntimeWarning``, once per layer and kind) when a
+    layer's gradients
 
     - vanish at that layer: its norm is below ``vanish`` (1e-7) times that of the
       layer above it (dead ReLUs, saturated units: the flow is cut there);
@@ -77,6 +152,19 @@ class GradientFlow(Callback):
         self.steps: list[int] = []
         self.grad_norms: dict[str, list[float]] = {}
         self.update_ratios: dict[str, list[float]] = {}
+        #: per weight (a parameter of 2 or more dimensions): log10(std(update) / std(weight))
+        self.update_to_data: dict[str, list[float]] = {}
+        #: per activation layer: lists over the recorded steps of mean, std, saturated/dead
+        self.activations: dict[str, dict[str, list[float]]] = {}
+        #: per activation layer, at the last recorded step: (counts, bin edges), density
+        self.activation_histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.gradient_histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.activation_kinds: dict[str, str] = {}
+        self._model: Any = None
+        self._recording: Any = None
+        self._trace: Any = None
+        self._weights: dict[str, Any] = {}
+        self._before_weights: dict[str, np.ndarray] = {}
         self._groups: dict[str, list[Any]] = {}
         self._before: dict[str, list[np.ndarray]] | None = None
         self._warned: set[tuple[str, str]] = set()
@@ -105,16 +193,33 @@ class GradientFlow(Callback):
         if self.warn:
             self._check(norms)
 
-    def on_after_backward(self, state: TrainingState) -> None:
-        if state.step % self.every:
-            return
-        self.record(state.model, state.step)
+    # --- the three moments of a step, for fit's hooks or a loop of your own ------------
+
+    def begin_step(self, model: Any) -> None:
+        """Before the forward pass: start recording the activation layers' outputs."""
+        self._stop_recording()
+        self._model = model
+        self._recording = module_trace.recording()
+        self._trace = self._recording.__enter__()
+
+    def after_backward(self, model: Any, step: int) -> None:
+        """After ``backward``, before the update: record gradients and activations, and
+        keep the weights to measure the update."""
+        self.record(model, step)
+        trace = self._stop_recording()
+        if trace is not None:
+            self._record_activations(model, trace)
         self._before = {
             name: [np.array(_data(p), dtype=np.float64) for p in params]
             for name, params in self._groups.items()
         }
+        self._weights = {n: p for n, p in model.named_parameters() if np.ndim(_data(p)) >= 2}
+        self._before_weights = {
+            n: np.array(_data(p), dtype=np.float64) for n, p in self._weights.items()
+        }
 
-    def on_batch_end(self, state: TrainingState, logs: dict[str, float]) -> None:
+    def after_update(self) -> None:
+        """After ``optimizer.step()``: record how far each layer and weight moved."""
         if self._before is None:
             return
         for name, params in self._groups.items():
@@ -124,7 +229,61 @@ class GradientFlow(Callback):
             )
             size = _norm(old)
             self.update_ratios[name].append(change / size if size else math.inf)
+        for name, p in self._weights.items():
+            old_w = self._before_weights[name]
+            update = np.asarray(_data(p), dtype=np.float64) - old_w
+            spread, moved = float(old_w.std()), float(update.std())
+            ratio = moved / spread if spread else math.inf
+            self.update_to_data.setdefault(name, []).append(
+                math.log10(ratio) if ratio > 0 else -math.inf
+            )
         self._before = None
+        self._weights, self._before_weights = {}, {}
+
+    def _stop_recording(self) -> Any:
+        if self._recording is None:
+            return None
+        recording, trace = self._recording, self._trace
+        self._recording = self._trace = None
+        recording.__exit__(None, None, None)
+        return trace
+
+    def _record_activations(self, model: Any, trace: Any) -> None:
+        names = {id(m): n for n, m in model.named_modules()}
+        calls: dict[int, int] = {}
+        for call in trace.calls:
+            kind = _kind_of(call.owner)
+            if kind is None:
+                continue
+            calls[id(call.owner)] = calls.get(id(call.owner), 0) + 1
+            name = names.get(id(call.owner), type(call.owner).__name__)
+            if calls[id(call.owner)] > 1:
+                name += f" call {calls[id(call.owner)]}"
+            out = np.asarray(call.output.data, dtype=np.float64)
+            self.activation_kinds[name] = kind
+            record = self.activations.setdefault(name, {})
+            for key, value in activation_stats(kind, out).items():
+                record.setdefault(key, []).append(value)
+            self.activation_histograms[name] = np.histogram(out, bins=BINS, density=True)
+            grad = _grad(call.output)
+            if grad is not None:
+                g = np.asarray(grad, dtype=np.float64)
+                self.gradient_histograms[name] = np.histogram(g, bins=BINS, density=True)
+
+    def on_batch_begin(self, state: TrainingState) -> None:
+        if state.step % self.every == 0:
+            self.begin_step(state.model)
+
+    def on_after_backward(self, state: TrainingState) -> None:
+        if state.step % self.every:
+            return
+        self.after_backward(state.model, state.step)
+
+    def on_batch_end(self, state: TrainingState, logs: dict[str, float]) -> None:
+        self.after_update()
+
+    def on_train_end(self, state: TrainingState) -> None:
+        self._stop_recording()
 
     def _check(self, norms: list[float]) -> None:
         out_name, out_norm = self.layers[-1], norms[-1]
@@ -207,37 +366,13 @@ def dead_relu_fraction(model: Any, X: Any) -> dict[str, float]:
     return result
 
 
-def plot_gradient_flow(flow: GradientFlow, path: Any = None, title: str | None = None) -> Any:
-    """Draw per-layer gradient magnitudes over training (needs matplotlib).
-
-    Left: each layer's gradient norm against the step, on a log scale, early layers in
-    cool colours; right: the median per layer, input to output, so a vanishing stack
-    shows as a staircase. Saves to ``path`` when given; returns the figure.
-    """
-    plt = pyplot("plot_gradient_flow", path)
-    if not flow.layers or not flow.steps:
-        raise ValueError("the GradientFlow has recorded nothing yet: train with it as a callback")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    colours = plt.cm.viridis(np.linspace(0, 0.9, len(flow.layers)))
-    floor = 1e-30  # a zero norm still has a place on a log axis
-    for name, colour in zip(flow.layers, colours, strict=True):
-        values = np.maximum(np.asarray(flow.grad_norms[name]), floor)
-        left.plot(flow.steps[: len(values)], values, color=colour, label=name, lw=1.2)
-    left.set_yscale("log")
-    left.set_xlabel("step")
-    left.set_ylabel("gradient norm")
-    left.set_title("gradient norm per layer over training")
-    left.legend(fontsize="small", ncol=2)
-    medians = [max(float(np.median(flow.grad_norms[n])), floor) for n in flow.layers]
-    right.bar(range(len(medians)), medians, color=colours)
-    right.set_yscale("log")
-    right.set_xticks(range(len(medians)), flow.layers, rotation=45, ha="right", fontsize="small")
-    right.set_ylabel("median gradient norm")
-    right.set_title("input → output")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-    return fig
+__all__ = [
+    "GradientFlow",
+    "activation_stats",
+    "dead_relu_fraction",
+    "layer_groups",
+    "plot_activations",
+    "plot_gradient_flow",
+    "plot_update_ratios",
+    "record_modules",
+]

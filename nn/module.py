@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autodiff import Tensor, Value
+from autodiff.viz import modules as module_trace
 
 
 class Parameter(Tensor):
@@ -155,7 +156,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if (
+            module_trace.ACTIVE
+        ):  # a forward pass is being recorded by module (drawings, diagnostics)
+            module_trace.note_call(self, args, out)
+        return out
 
     # --- finding parameters and submodules ---------------------------------------------
 

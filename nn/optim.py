@@ -39,6 +39,8 @@ import numpy as np
 
 from autodiff import Tensor, Value
 
+from .utils import total_norm
+
 # --- checking hyperparameters -------------------------------------------------------------
 
 
@@ -47,6 +49,8 @@ def _real(name: str, x: Any, owner: str, low: float = 0.0, high: float | None = 
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a real number, got {x!r}")
     x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError(f"{owner}: invalid {name} {x!r} (must be finite)")
     if not x >= low or (high is not None and not x < high):
         where = f"in [{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(f"{owner}: invalid {name} {x!r} (must be {where})")
@@ -129,12 +133,30 @@ class Optimizer:
     _flags: tuple[str, ...] = ()  # hyperparameters that are True or False
     _lowest: ClassVar[dict[str, float]] = {}  # lower bounds other than 0
 
-    def __init__(self, params: Any, defaults: dict[str, Any], nonfinite: str = "raise") -> None:
+    def __init__(
+        self,
+        params: Any,
+        defaults: dict[str, Any],
+        nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
         if nonfinite not in ("raise", "skip"):
             raise ValueError(
                 f"{self._name}: nonfinite must be 'raise' or 'skip', got {nonfinite!r}"
             )
         self.nonfinite = nonfinite
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(f"{self._name}: give clipnorm or global_clipnorm, not both")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            None if c is None else _real(name, c, self._name)
+            for name, c in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+        )
         self.defaults = self._check(dict(defaults))
         self.param_groups: list[dict[str, Any]] = []
         self._slots: list[_Slot] = []
@@ -289,11 +311,54 @@ class Optimizer:
                     raise FloatingPointError(message + "; no parameter or state was changed")
                 warnings.warn(message + "; the step was skipped", RuntimeWarning, stacklevel=2)
                 return
+        work = self._clip(work)
+        # The update runs on copies; only if every new parameter is finite is it written
+        # back, so a step that would overflow changes no parameter and no state.
+        results = []
         for slot, p, g in work:
-            self._update(p, g, slot.state, slot.group)
+            new_p = np.array(p, copy=True)
+            new_state = {
+                k: v.copy() if isinstance(v, np.ndarray) else v for k, v in slot.state.items()
+            }
+            self._update(new_p, g, new_state, slot.group)
+            finite = np.isfinite(new_p)
+            if not finite.all():
+                flat = int(np.argmin(finite.reshape(-1)))
+                who = slot.describe(flat if slot.values is not None else 0)
+                raise FloatingPointError(
+                    f"{self._name}.step: the update would make {who} non-finite "
+                    f"({new_p.reshape(-1)[flat]}); lower the learning rate or clip the "
+                    "gradients. No parameter or state was changed"
+                )
+            results.append((slot, p, new_p, new_state))
+        for slot, p, new_p, new_state in results:
+            slot.state = new_state
             if slot.values is not None:
-                for v, x in zip(slot.values, p.tolist(), strict=True):
+                for v, x in zip(slot.values, new_p.tolist(), strict=True):
                     v.data = x
+            else:
+                np.copyto(p, new_p)  # in place: references to the parameter stay valid
+
+    def _clip(self, work: list[Any]) -> list[Any]:
+        """Keras' clipvalue, clipnorm (per parameter) and global_clipnorm, on copies."""
+        if self.clipvalue is None and self.clipnorm is None and self.global_clipnorm is None:
+            return work
+        out = []
+        for slot, p, g in work:
+            g = np.array(g, dtype=np.float64 if slot.values is not None else g.dtype)
+            if self.clipvalue is not None:
+                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+            if self.clipnorm is not None:
+                if slot.values is not None:  # each Value is a parameter of its own
+                    g = g * (self.clipnorm / np.maximum(np.abs(g), self.clipnorm))
+                else:
+                    g = g * (self.clipnorm / max(total_norm([g]), self.clipnorm))
+            out.append((slot, p, g))
+        if self.global_clipnorm is not None:
+            norm = total_norm([g for _, _, g in out])
+            factor = self.global_clipnorm / max(norm, self.global_clipnorm)
+            out = [(slot, p, g * factor) for slot, p, g in out]
+        return out
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], hp: dict[str, Any]
@@ -446,6 +511,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -454,7 +522,7 @@ class SGD(Optimizer):
             nesterov=nesterov,
             weight_decay=weight_decay,
         )
-        super().__init__(params, defaults, nonfinite)
+        super().__init__(params, defaults, nonfinite, clipnorm, clipvalue, global_clipnorm)
 
     _flags = ("nesterov",)
     _lowest: ClassVar[dict[str, float]] = {"dampening": -math.inf}
@@ -514,9 +582,12 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
-        super().__init__(params, defaults, nonfinite)
+        super().__init__(params, defaults, nonfinite, clipnorm, clipvalue, global_clipnorm)
 
     _flags = ("amsgrad",)
 
@@ -581,8 +652,22 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, nonfinite=nonfinite)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            nonfinite=nonfinite,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+        )
 
 
 class RMSprop(Optimizer):
@@ -613,6 +698,9 @@ class RMSprop(Optimizer):
         centered: bool = False,
         *,
         nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -622,7 +710,7 @@ class RMSprop(Optimizer):
             momentum=momentum,
             centered=centered,
         )
-        super().__init__(params, defaults, nonfinite)
+        super().__init__(params, defaults, nonfinite, clipnorm, clipvalue, global_clipnorm)
 
     _flags = ("centered",)
 
@@ -676,6 +764,9 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         *,
         nonfinite: str = "raise",
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -684,7 +775,7 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,
         )
-        super().__init__(params, defaults, nonfinite)
+        super().__init__(params, defaults, nonfinite, clipnorm, clipvalue, global_clipnorm)
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], hp: dict[str, Any]

@@ -8,71 +8,21 @@ batch under way, returning what it has.
 
 from __future__ import annotations
 
-import math
+import numbers
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from autodiff import Tensor, no_grad
 
+from . import metrics as metrics_module
+from .callbacks import Callback, EarlyStopping, TrainingState
 from .data import DataLoader, check_pair
-
-Metric = Callable[[np.ndarray, np.ndarray], float]
-
-
-def accuracy(pred: np.ndarray, y: np.ndarray) -> float:
-    """Share of correct predictions.
-
-    Rows of scores (N, C) are read by argmax; one column or a vector by a threshold
-    (0.5 for values in [0, 1], else 0 for logits). Labels are integers or one-hot /
-    probability rows.
-
-    >>> import numpy as np
-    >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1]))
-    0.5
-    """
-    pred = np.asarray(pred)
-    y = np.asarray(y)
-    if pred.ndim == 2 and pred.shape[1] > 1:
-        guess = pred.argmax(axis=1)
-        truth = y.argmax(axis=1) if y.ndim == 2 else y.reshape(-1)
-    else:
-        p = pred.reshape(-1)
-        cut = 0.5 if p.size and p.min() >= 0 and p.max() <= 1 else 0.0
-        guess = (p > cut).astype(int)
-        truth = y.reshape(-1)
-    return float(np.mean(guess == truth))
-
-
-METRICS: dict[str, Metric] = {"accuracy": accuracy, "acc": accuracy}
-
-
-def _metric(m: str | Metric) -> tuple[str, Metric]:
-    if isinstance(m, str):
-        if m not in METRICS:
-            raise ValueError(f"unknown metric {m!r}; known: {sorted(METRICS)}, or pass a callable")
-        return ("accuracy" if m == "acc" else m), METRICS[m]
-    if callable(m):
-        return getattr(m, "__name__", "metric"), m
-    raise TypeError(f"a metric is a name or a callable(pred, y) -> float, got {m!r}")
-
-
-def pyplot(what: str, path: Any) -> Any:
-    """matplotlib.pyplot, headless when writing to a file; a clear error without it."""
-    try:
-        import matplotlib
-
-        if path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the extra
-        raise ImportError(f"{what} needs matplotlib: pip install 'autodiff[plot]'") from err
-    return plt
+from .metrics import Metric, accuracy
 
 
 class History:
@@ -100,123 +50,9 @@ class History:
 
         Saves to ``path`` when given (format from the extension) and returns the figure.
         """
-        plt = pyplot("History.plot", path)
-        names = [n for n in self.history if not n.startswith("val_")]
-        names += [n[4:] for n in self.history if n.startswith("val_") and n[4:] not in names]
-        fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
-        epochs = [e + 1 for e in self.epoch]
-        marker = "o" if len(epochs) <= 40 else None  # dots help a short run, clutter a long one
-        for ax, name in zip(axes[0], names, strict=True):
-            for key, style in ((name, "-"), (f"val_{name}", "--")):
-                if key in self.history:
-                    ax.plot(epochs, self.history[key], style, marker=marker, ms=3, label=key)
-            ax.set_xlabel("epoch")
-            ax.set_title(name)
-            ax.grid(alpha=0.3)
-            ax.legend()
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path)
-            plt.close(fig)
-        return fig
+        from .plotting import plot_history
 
-
-@dataclass
-class TrainingState:
-    """What callbacks see and may change (``stop = True`` ends training after this epoch)."""
-
-    model: Any
-    optimizer: Any
-    history: History
-    epoch: int = 0
-    step: int = 0
-    stop: bool = False
-    logs: dict[str, float] = field(default_factory=dict)
-
-
-class Callback:
-    """Hooks into ``fit``; override the ones you need."""
-
-    def on_train_begin(self, state: TrainingState) -> None:
-        """Before the first epoch."""
-
-    def on_epoch_begin(self, state: TrainingState) -> None:
-        """Before each epoch."""
-
-    def on_after_backward(self, state: TrainingState) -> None:
-        """After each backward pass, before the update: gradients are in place."""
-
-    def on_batch_end(self, state: TrainingState, logs: dict[str, float]) -> None:
-        """After each update; ``logs`` holds the batch loss."""
-
-    def on_epoch_end(self, state: TrainingState, logs: dict[str, float]) -> None:
-        """After each epoch; ``logs`` holds its loss, metrics and validation numbers."""
-
-    def on_train_end(self, state: TrainingState) -> None:
-        """After the last epoch (also after an early stop or Ctrl-C)."""
-
-
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved for ``patience`` epochs.
-
-    ``mode`` "auto" minimises losses and maximises accuracies; with ``restore_best``
-    the model gets back the weights of its best epoch.
-
-    >>> EarlyStopping(patience=10).monitor
-    'val_loss'
-    """
-
-    def __init__(
-        self,
-        patience: int,
-        monitor: str = "val_loss",
-        restore_best: bool = True,
-        min_delta: float = 0.0,
-        mode: str = "auto",
-    ) -> None:
-        if not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be a non-negative int, got {patience!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if mode == "auto":
-            mode = "max" if "acc" in monitor else "min"
-        self.patience, self.monitor, self.restore_best = patience, monitor, restore_best
-        self.min_delta, self.mode = abs(min_delta), mode
-        self.best = math.inf if mode == "min" else -math.inf
-        self.best_epoch = -1
-        self.wait = 0
-        self.stopped_epoch: int | None = None
-        self._best_state: dict[str, np.ndarray] | None = None
-
-    def _better(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
-    def on_train_begin(self, state: TrainingState) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch, self.wait, self.stopped_epoch, self._best_state = -1, 0, None, None
-
-    def on_epoch_end(self, state: TrainingState, logs: dict[str, float]) -> None:
-        if self.monitor not in logs:
-            raise KeyError(
-                f"EarlyStopping monitors {self.monitor!r}, but the epoch logged only "
-                f"{sorted(logs)} (pass val=... to fit for validation numbers)"
-            )
-        value = logs[self.monitor]
-        if self._better(value):
-            self.best, self.best_epoch, self.wait = value, state.epoch, 0
-            if self.restore_best:
-                self._best_state = state.model.state_dict()
-        else:
-            self.wait += 1
-            if self.wait >= self.patience:
-                self.stopped_epoch = state.epoch
-                state.stop = True
-
-    def on_train_end(self, state: TrainingState) -> None:
-        if self.restore_best and self._best_state is not None:
-            state.model.load_state_dict(self._best_state)
+        return plot_history(self, path)
 
 
 def _progress_wanted(progress: Any) -> bool:
@@ -261,6 +97,73 @@ def _dtype_of(model: Any) -> Any:
     return None
 
 
+def _check_count(name: str, x: Any, owner: str) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {x!r}")
+    return int(x)
+
+
+def _check_seed(seed: Any) -> None:
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(
+            f"fit: seed must be None, a non-negative int or a numpy Generator, got {seed!r}"
+        )
+
+
+def _check_inputs(X: Any, y: Any, owner: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """X and y checked for ``owner``: the same length, finite, not empty, X with a feature axis."""
+    xa, ya = check_pair(X, y)
+    _check_features(xa, owner, what)
+    return xa, ya
+
+
+def _check_features(xa: np.ndarray, owner: str, what: str) -> None:
+    what = f"{what} " if what else ""
+    if len(xa) == 0:
+        raise ValueError(f"{owner}: {what}X is empty (0 samples)")
+    if xa.ndim == 1:
+        n = len(xa)
+        raise ValueError(
+            f"{owner}: {what}X is 1-D (shape ({n},)), so rows and features cannot be told "
+            f"apart: pass X.reshape(-1, 1) for {n} samples of one feature, or "
+            f"X.reshape(1, -1) for one sample of {n} features"
+        )
+
+
+def _batches(X: np.ndarray, batch_size: int) -> Iterable[slice]:
+    return (slice(i, i + batch_size) for i in range(0, len(X), batch_size))
+
+
+def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs on ``X`` as one array, in eval mode, in batches, recording no graph.
+
+    >>> import numpy as np, nn
+    >>> model = nn.MLP([2, 3, 1], rng=np.random.default_rng(0))
+    >>> predict(model, np.zeros((5, 2)), batch_size=2).shape
+    (5, 1)
+    """
+    from .data import check_array
+
+    xa = check_array(X, "X")
+    _check_features(xa, "predict", "")
+    batch_size = _check_count("batch_size", batch_size, "predict")
+    dtype = _dtype_of(model)
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        with no_grad():
+            outs = [
+                np.asarray(model(Tensor(xa[rows], dtype=dtype)).data)
+                for rows in _batches(xa, batch_size)
+            ]
+    finally:
+        if was_training:
+            model.train()
+    return np.concatenate(outs)
+
+
 def evaluate(
     model: Any,
     loss_fn: Callable[[Any, Any], Any],
@@ -271,29 +174,74 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss and metrics of ``model`` on (X, y), in eval mode, recording no graph.
 
-    Returns ``{"loss": ..., "<metric>": ...}``.
+    Returns ``{"loss": ..., "<metric>": ...}``; metrics are computed over all of X.
+
+    >>> import numpy as np, nn
+    >>> model = nn.MLP([2, 3, 2], rng=np.random.default_rng(0))
+    >>> sorted(evaluate(model, nn.losses.cross_entropy, np.zeros((4, 2)), np.array([0, 1, 0, 1]),
+    ...                 metrics=["accuracy"]))
+    ['accuracy', 'loss']
     """
-    X, y = check_pair(X, y)
-    named = [_metric(m) for m in metrics]
+    X, y = _check_inputs(X, y, "evaluate", "")
+    batch_size = _check_count("batch_size", batch_size, "evaluate")
+    named = [metrics_module.get(m) for m in metrics]
     dtype = _dtype_of(model)
     was_training = getattr(model, "training", False)
     model.eval()
     total, preds = 0.0, []
     try:
         with no_grad():
-            for start in range(0, len(X), batch_size):
-                xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+            for rows in _batches(X, batch_size):
+                xb, yb = X[rows], y[rows]
                 out = model(Tensor(xb, dtype=dtype))
                 total += float(loss_fn(out, yb).data) * len(xb)
                 preds.append(out.data)
     finally:
         if was_training:
             model.train()
-    logs = {"loss": total / max(len(X), 1)}
-    pred = np.concatenate(preds) if preds else np.zeros((0,))
+    logs = {"loss": total / len(X)}
+    pred = np.concatenate(preds)
     for name, f in named:
         logs[name] = float(f(pred, y))
     return logs
+
+
+def _check_optimizer(model: Any, optimizer: Any) -> None:
+    groups = getattr(optimizer, "param_groups", None)
+    if groups is None:
+        return
+    held = {id(p) for g in groups for p in g["params"]}
+    mine = [p for p in model.parameters()]
+    if mine and not any(id(p) in held for p in mine):
+        raise ValueError(
+            f"fit: the optimizer holds none of the model's {len(mine)} parameters (was it "
+            "built for another model? pass model.parameters() to it)"
+        )
+
+
+def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
+    from .optim import LRScheduler, ReduceLROnPlateau
+
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, (LRScheduler, ReduceLROnPlateau)):
+        raise TypeError(
+            "fit: scheduler must be one of nn.optim's schedulers (StepLR, ExponentialLR, "
+            f"CosineAnnealingLR, ReduceLROnPlateau), got {type(scheduler).__name__}"
+        )
+    if scheduler.optimizer is not optimizer:
+        raise ValueError("fit: the scheduler was built for another optimizer than fit's")
+
+
+def _step_scheduler(scheduler: Any, logs: dict[str, float]) -> None:
+    from .optim import ReduceLROnPlateau
+
+    if scheduler is None:
+        return
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(logs["val_loss"] if "val_loss" in logs else logs["loss"])
+    else:
+        scheduler.step()
 
 
 def fit(
@@ -302,20 +250,29 @@ def fit(
     optimizer: Any,
     train: tuple[Any, Any],
     epochs: int,
-    batch_size: int,
+    batch_size: int = 32,
     val: tuple[Any, Any] | None = None,
     metrics: Sequence[str | Metric] = (),
     callbacks: Iterable[Callback] = (),
     progress: Any = True,
     seed: Any = None,
+    scheduler: Any = None,
 ) -> History:
     """Train ``model`` on ``train = (X, y)`` and return its ``History``.
 
-    Each epoch shuffles the data (``seed``: an int, a Generator, or None for nn's
-    default generator), runs one forward/backward/update per batch, then evaluates on
-    ``val`` if given (in batches of ``max(batch_size, 1024)`` rows, no graph kept).
-    ``progress=True`` shows a tqdm bar when stdout is a terminal ("always" forces it,
-    False hides it). Ctrl-C stops after the current batch.
+    ``X`` is an array (anything ``np.asarray`` takes) of shape (samples, features...),
+    ``y`` its targets (class labels, one-hot rows or numbers), one per sample; both
+    finite. ``loss_fn(prediction, target)`` — prediction first, as every loss in
+    ``nn.losses`` — returns a one-element Tensor. Each epoch shuffles the data
+    (``seed``: an int, a Generator, or None for nn's default generator), runs one
+    forward/backward/update per batch of ``batch_size`` rows (32 by default, as Keras),
+    then evaluates on ``val`` if given (in batches of ``max(batch_size, 1024)`` rows, no
+    graph kept). ``metrics`` (names from ``nn.metrics`` or callables ``(pred, y)``) are
+    computed over the whole epoch, as ``loss`` is. ``scheduler`` (any of ``nn.optim``'s)
+    steps after each epoch; ``ReduceLROnPlateau`` is given ``val_loss`` (``loss`` without
+    ``val``). ``progress=True`` shows a tqdm bar when stdout is a terminal ("always"
+    forces it, False hides it). Ctrl-C stops after the current batch; so does a callback
+    that sets ``state.stop``.
 
     >>> import numpy as np, nn
     >>> X = np.random.default_rng(0).normal(size=(64, 2)); y = (X[:, 0] > 0).astype(int)
@@ -326,12 +283,19 @@ def fit(
     >>> len(h.history["loss"]), h.epoch
     (3, [0, 1, 2])
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    X, y = check_pair(*train)
+    epochs = _check_count("epochs", epochs, "fit")
+    batch_size = _check_count("batch_size", batch_size, "fit")
+    _check_seed(seed)
+    if not isinstance(train, (tuple, list)) or len(train) != 2:
+        raise TypeError("fit: train must be a pair (X, y)")
+    X, y = _check_inputs(*train, "fit", "train's")
     if val is not None:
-        val = check_pair(*val)
-    named = [_metric(m) for m in metrics]
+        if not isinstance(val, (tuple, list)) or len(val) != 2:
+            raise TypeError("fit: val must be a pair (X, y) or None")
+        val = _check_inputs(*val, "fit", "val's")
+    _check_optimizer(model, optimizer)
+    _check_scheduler(scheduler, optimizer)
+    named = [metrics_module.get(m) for m in metrics]
     loader = DataLoader(X, y, batch_size, shuffle=True, seed=seed)
     callbacks = list(callbacks)
     history = History()
@@ -351,6 +315,8 @@ def fit(
                 bar = _bar(len(loader), epoch, epochs) if show else None
                 seen, loss_sum, preds, labels = 0, 0.0, [], []
                 for xb, yb in loader:
+                    for cb in callbacks:
+                        cb.on_batch_begin(state)
                     out = model(Tensor(xb, dtype=dtype))
                     loss = loss_fn(out, yb)
                     optimizer.zero_grad()
@@ -370,7 +336,7 @@ def fit(
                     if bar is not None:
                         bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
                         bar.update()
-                    if interrupt.requested:
+                    if interrupt.requested or state.stop:
                         break
                 logs = {"loss": loss_sum / max(seen, 1)}
                 if named and preds:
@@ -385,10 +351,11 @@ def fit(
                 if bar is not None:
                     bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
                     bar.close()
-                history.record(epoch, logs)
                 state.logs = logs
                 for cb in callbacks:
                     cb.on_epoch_end(state, logs)
+                history.record(epoch, logs)
+                _step_scheduler(scheduler, logs)
                 if interrupt.requested:
                     history.interrupted = True
                     break
@@ -404,3 +371,15 @@ def _bar(total: int, epoch: int, epochs: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=True)
+
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "TrainingState",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "predict",
+]

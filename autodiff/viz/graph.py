@@ -158,6 +158,8 @@ def draw_graph(
     max_depth: int | None = None,
     max_nodes: int | None = None,
     legend: bool = False,
+    by_module: Any = False,
+    model: Any = None,
 ) -> graphviz.Digraph:
     """Draw the computation graph that produced ``root`` (a Value or a Tensor).
 
@@ -166,6 +168,8 @@ def draw_graph(
     green, the output yellow. ``max_depth`` keeps only nodes within that many ops of
     ``root`` and ``max_nodes`` caps the count; what is cut is shown as "… N more".
     Render with ``render(graph, "graph.svg")``; ``graph.source`` is the DOT text.
+    ``by_module`` (True, "collapse" or a trace) and ``model`` draw it by module: see
+    ``autodiff.viz.modules.draw_by_module``.
 
     >>> from autodiff import Value
     >>> x = Value(2.0, label="x")
@@ -188,6 +192,14 @@ def draw_graph(
             "the graph under this tensor was freed by backward(); call "
             "backward(retain_graph=True) to keep it for drawing"
         )
+    if by_module is not False or model is not None:
+        from .modules import draw_by_module
+
+        grouping = True if by_module in (False, "collapse") else by_module
+        return draw_by_module(
+            root, grouping, model, collapse=by_module == "collapse", precision=precision,
+            show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
+        )  # fmt: skip
     kept, hidden = _walk(root, max_depth, max_nodes)
     # Inputs first, in operand order, so the drawing reads left to right like the slide.
     position = {id(n): i for i, n in enumerate(toposort(root))}

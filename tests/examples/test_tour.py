@@ -79,6 +79,8 @@ TOUR_FILES = [
     "makemore_transformer_loss.png",
     "makemore_transformer_samples.txt",
     "makemore_transformer.npz",
+    "gradient_flow_kaiming_activations.png",
+    "gradient_flow_modules.svg",
 ]
 
 

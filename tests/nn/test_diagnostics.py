@@ -179,3 +179,113 @@ def test_plot_gradient_flow_writes_a_png(tmp_path):
     assert [line.get_label() for line in left.lines] == flow.layers
     with pytest.raises(ValueError, match="recorded nothing"):
         plot_gradient_flow(GradientFlow(), tmp_path / "empty.png")
+
+
+# --- makemore's diagnostics: activations, histograms, update-to-data --------------------
+
+
+class ByHand(Callback):
+    """Weights before each update, to recompute the update-to-data ratio with numpy."""
+
+    def __init__(self):
+        self.before = []
+
+    def on_after_backward(self, state):
+        self.before.append({n: p.data.copy() for n, p in state.model.named_parameters()})
+
+
+def test_activation_stats_histograms_and_update_ratios_equal_numpy_by_hand():
+    X, y = data(64)
+    nn.manual_seed(0)
+    model = nn.MLP([8, 16, 16, 2], activation="tanh")
+    flow, by_hand = GradientFlow(every=1, warn=False), ByHand()
+    train_with(flow, model, X, y, epochs=1, lr=0.1, callbacks=[by_hand])
+    assert list(flow.activations) == ["layers.1", "layers.3"]
+    assert flow.activation_kinds == {"layers.1": "tanh", "layers.3": "tanh"}
+    # the last step's batch, recomputed by hand from the weights before that update
+    w = by_hand.before[-1]
+    order = np.random.default_rng(0).permutation(64)  # fit's shuffling with seed=0
+    xb = X[order[32:]]
+    h1 = np.tanh(xb @ w["layers.0.weight"] + w["layers.0.bias"])
+    h2 = np.tanh(h1 @ w["layers.2.weight"] + w["layers.2.bias"])
+    for name, h in (("layers.1", h1), ("layers.3", h2)):
+        stats = flow.activations[name]
+        assert len(stats["mean"]) == 2
+        assert stats["mean"][-1] == pytest.approx(h.mean(), abs=1e-14)
+        assert stats["std"][-1] == pytest.approx(h.std(), abs=1e-14)
+        assert stats["saturated"][-1] == np.mean(np.abs(h) > 0.97)
+        counts, edges = flow.activation_histograms[name]
+        want_counts, want_edges = np.histogram(h, bins=50, density=True)
+        np.testing.assert_allclose(edges, want_edges, rtol=1e-12)
+        np.testing.assert_allclose(counts, want_counts, rtol=1e-9)
+        assert name in flow.gradient_histograms
+    after = {n: p.data for n, p in model.named_parameters()}
+    for name in ("layers.0.weight", "layers.2.weight", "layers.4.weight"):
+        ratios = flow.update_to_data[name]
+        assert len(ratios) == 2
+        update = after[name] - w[name]
+        assert ratios[-1] == pytest.approx(np.log10(update.std() / w[name].std()), abs=1e-12)
+    assert "layers.0.bias" not in flow.update_to_data  # weights only, as makemore
+
+
+def test_dead_share_of_a_relu_layer_and_the_hand_written_loop():
+    nn.manual_seed(0)
+    model = nn.MLP([8, 6, 2])
+    model.layers[0].bias.data[:3] = -100.0  # three units that never fire
+    flow = GradientFlow(warn=False)
+    X, y = data(32)
+    opt = nn.optim.SGD(model.parameters(), lr=0.01)
+    for step in range(2):
+        flow.begin_step(model)
+        loss = nn.losses.cross_entropy(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        flow.after_backward(model, step)
+        opt.step()
+        flow.after_update()
+    assert flow.steps == [0, 1]
+    assert flow.activations["layers.1"]["dead"] == [0.5, 0.5]
+
+
+def test_plots_of_activations_update_ratios_and_a_linear_gradient_axis(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nn.plotting import plot_activations, plot_gradient_flow, plot_update_ratios
+
+    X, y = data(64)
+    flow = GradientFlow(warn=False)
+    train_with(flow, deep("tanh", depth=3), X, y, epochs=1)
+    for draw, name in [
+        (plot_activations, "act.png"),
+        (plot_update_ratios, "ud.png"),
+        (lambda f, p: plot_gradient_flow(f, p, log=False), "lin.png"),
+    ]:
+        fig = draw(flow, tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 5000
+        assert fig.axes
+    fig = plot_gradient_flow(flow)
+    right = fig.axes[1]
+    assert right.get_yscale() == "log" and not right.patches  # points, never bars
+
+
+def test_draw_graph_by_module_groups_nodes_and_labels_the_gradient_between_modules():
+    from autodiff import Tensor, draw_graph
+    from nn.diagnostics import record_modules
+
+    nn.manual_seed(0)
+    model = nn.MLP([3, 4, 4, 2], activation="tanh")
+    with record_modules():
+        hidden = model(Tensor(np.ones((5, 3))))
+        loss = nn.losses.cross_entropy(hidden, np.array([0, 1, 0, 1, 1]))
+    loss.backward(retain_graph=True)
+    clusters = draw_graph(loss, by_module=True, model=model).source
+    for name in ["layers.0 (Linear)", "layers.1 (Tanh)", "layers.4 (Linear)"]:
+        assert f'label="{name}"' in clusters
+    assert clusters.count("subgraph cluster_m") == 5
+    norm = float(np.sqrt((hidden.grad**2).sum()))
+    assert f"‖grad‖ {norm:.4g}" in clusters  # the edge from the last Linear to the loss
+    collapsed = draw_graph(loss, by_module="collapse", model=model).source
+    assert collapsed.count("shape=record") == 5  # one node per module
+    tanh_out = 'm3 -> m4 [label="‖grad‖'
+    assert tanh_out in collapsed
+    with pytest.raises(ValueError, match="no node of this graph was made inside"):
+        draw_graph(Tensor([1.0], requires_grad=True) * 2, by_module=True)
