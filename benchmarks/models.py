@@ -146,7 +146,8 @@ def torch_models() -> dict[str, Callable[[Any], Any]]:
 class Workload:
     """One model in both engines, its batches, and a step function for each."""
 
-    def __init__(self, name: str, batches: int = 64, seed: int = 0) -> None:
+    def __init__(self, name: str, batches: int = 64, seed: int = 0, tiny: bool = False) -> None:
+        """``tiny``: makemore's models with 1 layer, 2 heads, 16 channels, batch 4 (tests)."""
         import torch
         import torch.nn.functional as tF
 
@@ -164,12 +165,15 @@ class Workload:
         else:
             mm = example("makemore")
             train, _ = mm.load_names(3407)
-            sizes = argparse.Namespace(n_layer=4, n_head=4, n_embd=64, n_embd2=64)
+            width = 16 if tiny else 64
+            sizes = argparse.Namespace(
+                n_layer=1 if tiny else 4, n_head=2 if tiny else 4, n_embd=width, n_embd2=width
+            )
             self.ours = mm.build(name, train.vocab_size, train.max_length + 1, sizes)
             self.opt = nn.optim.AdamW(
                 self.ours.parameters(), lr=5e-4, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01
             )
-            rows = [rng.integers(0, len(train.x), BATCH) for _ in range(batches)]
+            rows = [rng.integers(0, len(train.x), 4 if tiny else BATCH) for _ in range(batches)]
             self.batches = [(train.x[r], train.y[r]) for r in rows]
         self.theirs = torch_models()[name](self.ours)
         params = list(self.theirs.parameters())

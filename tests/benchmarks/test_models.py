@@ -33,7 +33,7 @@ def bench() -> ModuleType:
 
 @pytest.mark.parametrize("name", ["transformer", "mlp", "gru", "cnn"])
 def test_both_engines_train_the_same_model(name: str) -> None:
-    work = bench().Workload(name, batches=2)
+    work = bench().Workload(name, batches=2, tiny=True)
     ours, theirs = work.first_losses()
     assert 1.0 < ours < 5.0  # near log(classes) from a fresh start
     assert ours == pytest.approx(theirs, rel=1e-5)
