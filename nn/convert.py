@@ -103,21 +103,21 @@ def _same_names(make: Callable[[Any, Any], Any]) -> Callable[[Module, Any], Any]
 def _batch_norm(cls: Any, m: Any) -> Any:
     arrays = [a for a in (m.weight, m.running_mean) if a is not None]
     dtype = getattr(_torch(), np.dtype(arrays[0].dtype).name) if arrays else None
-    return cls(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats, dtype=dtype)
+    return cls(*_norm_args(m), dtype=dtype)
+
+
+def _conv_args(m: Any) -> tuple[Any, ...]:
+    """A convolution's constructor arguments: the same attributes here and in torch."""
+    return (m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups)
+
+
+def _norm_args(m: Any) -> tuple[Any, ...]:
+    """A batch norm's constructor arguments: the same attributes here and in torch."""
+    return (m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
 
 
 def _conv(cls: Any, m: Any) -> Any:
-    return cls(
-        m.in_channels,
-        m.out_channels,
-        m.kernel_size,
-        m.stride,
-        m.padding,
-        m.dilation,
-        m.groups,
-        bias=m.bias is not None,
-        dtype=_dtype_of(m),
-    )
+    return cls(*_conv_args(m), bias=m.bias is not None, dtype=_dtype_of(m))
 
 
 def _mha_to(m: layers.MultiheadAttention, nn: Any) -> Any:
@@ -298,24 +298,14 @@ def _recurrent_from(m: Any, nn: Any) -> Module:
 def _batch_norm_from(cls: Any, m: Any) -> Module:
     state = _numpy_state(m)
     dtype = next((a.dtype for a in state.values() if a.dtype.kind == "f"), None)
-    ours = cls(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats, dtype=dtype)
+    ours = cls(*_norm_args(m), dtype=dtype)
     return _fill(ours, state)
 
 
 def _conv_from(cls: Any, m: Any) -> Module:
     if m.padding_mode != "zeros":
         raise TypeError(f"from_torch: {type(m).__name__} with padding_mode={m.padding_mode!r}")
-    ours = cls(
-        m.in_channels,
-        m.out_channels,
-        m.kernel_size,
-        m.stride,
-        m.padding,
-        m.dilation,
-        m.groups,
-        bias=m.bias is not None,
-        dtype=_dtype_from(m),
-    )
+    ours = cls(*_conv_args(m), bias=m.bias is not None, dtype=_dtype_from(m))
     return _fill(ours, _numpy_state(m))
 
 
