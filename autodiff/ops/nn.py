@@ -423,18 +423,21 @@ def _vjp_attention(
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
 
 
-# --- fused recurrent cell (added for the recurrent layers) --------------------------------
+# --- fused recurrent cell and sequence (added for the recurrent layers) -------------------
 # A GRU step composed of Tensor ops is ~17 nodes (slices, two gates, the candidate, the
-# blend); one node per step makes the sequence's graph, and its backward loop, 5x smaller.
+# blend). ``gru_cell`` makes it one node; ``gru_sequence`` makes a whole sequence one node
+# whose vjp is backpropagation through time in a numpy loop (no per-step nodes, no
+# per-step full-size gradient of the input projection).
 
 
 class GRUSpec:
-    """The fixed part of ``gru_cell``: the gates the forward computed, kept for the vjp."""
+    """The fixed part of ``gru_cell``/``gru_sequence``: the gates each step of the forward
+    computed, kept for the vjp."""
 
     __slots__ = ("saved",)
 
     def __init__(self) -> None:
-        self.saved: tuple[np.ndarray, ...] | None = None
+        self.saved: list[tuple[np.ndarray, ...]] | None = None
 
 
 def _gru_gates(gi: Any, h: Any, w: Any, b: Any, sigmoid: Any, tanh: Any) -> tuple[Any, ...]:
@@ -450,31 +453,91 @@ def _gru_gates(gi: Any, h: Any, w: Any, b: Any, sigmoid: Any, tanh: Any) -> tupl
     return r, z, tanh(gi[:, 2 * k :] + r * hn), hn
 
 
-def _gru_cell(spec: GRUSpec, gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any = None) -> Any:
-    r, z, n, hn = _gru_gates(gi, h, w, b, _np_sigmoid, np.tanh)
-    spec.saved = (r, z, n, hn)
-    return n + z * (h - n)  # (1 − z)·n + z·h
+def _on_nodes(method: str, fn: Any) -> Any:
+    return lambda x: getattr(x, method)() if isinstance(x, Node) else fn(x)
 
 
-def _vjp_gru_cell(g: Any, out: Any, spec: GRUSpec, gi: Any, h: Any, w: Any, b: Any = None) -> Any:
-    if any(isinstance(t, Node) for t in (g, gi, h, w, b)):  # recorded: the gates again
-        from ..tensor import concatenate as cat  # (the op table is imported by tensor)
+def _gru_run(gi: Any, h: Any, w: Any, b: Any, recorded: bool) -> tuple[list[Any], list[Any]]:
+    """Every step's state and gates for the projections ``gi`` (L, N, 3k) from ``h``:
+    on arrays, or (``recorded``) on graph nodes, for a vjp under create_graph."""
+    sigmoid, tanh = _np_sigmoid, np.tanh
+    if recorded:  # a node's own method (recorded), numpy's on a constant
+        sigmoid, tanh = _on_nodes("sigmoid", sigmoid), _on_nodes("tanh", tanh)
+    states, gates = [], []
+    for t in range(gi.shape[0]):
+        r, z, n, hn = _gru_gates(gi[t], h, w, b, sigmoid, tanh)
+        h = n + z * (h - n)  # (1 − z)·n + z·h
+        states.append(h)
+        gates.append((r, z, n, hn))
+    return states, gates
 
-        def act(name: str, fn: Any) -> Any:
-            return lambda x: getattr(x, name)() if isinstance(x, Node) else fn(x)
 
-        r, z, n, hn = _gru_gates(gi, h, w, b, act("sigmoid", _np_sigmoid), act("tanh", np.tanh))
-    else:
-        assert spec.saved is not None  # set by the forward that made this node
-        r, z, n, hn = spec.saved
-        cat = np.concatenate  # type: ignore[assignment]
+def _gru_step_grads(g: Any, h: Any, gates: tuple[Any, ...], cat: Any) -> tuple[Any, Any]:
+    """(d gi, d gh) of one step, from ``g``, the gradient of its new state."""
+    r, z, n, hn = gates
     d_pre_n = g * (1 - z) * (1 - n * n)
     d_r = d_pre_n * hn * r * (1 - r)
     d_z = g * (h - n) * z * (1 - z)
-    d_gi = cat([d_r, d_z, d_pre_n], axis=1)
-    d_gh = cat([d_r, d_z, d_pre_n * r], axis=1)
-    grads = (None, d_gi, g * z + d_gh @ w, d_gh.T @ h)
+    return cat([d_r, d_z, d_pre_n], axis=1), cat([d_r, d_z, d_pre_n * r], axis=1)
+
+
+def _recorded(*xs: Any) -> bool:
+    return any(isinstance(x, Node) for x in xs)
+
+
+def _joiners(recorded: bool) -> tuple[Any, Any]:
+    if recorded:
+        from ..tensor import concatenate, stack  # (the op table is imported by tensor)
+
+        return concatenate, stack
+    return np.concatenate, np.stack
+
+
+def _gru_cell(spec: GRUSpec, gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any = None) -> Any:
+    states, spec.saved = _gru_run(gi[None], h, w, b, False)
+    return states[0]
+
+
+def _vjp_gru_cell(g: Any, out: Any, spec: GRUSpec, gi: Any, h: Any, w: Any, b: Any = None) -> Any:
+    recorded = _recorded(g, gi, h, w, b)
+    gates = _gru_run(gi[None], h, w, b, True)[1] if recorded else spec.saved
+    assert gates is not None  # set by the forward that made this node
+    d_gi, d_gh = _gru_step_grads(g, h, gates[0], _joiners(recorded)[0])
+    grads = (None, d_gi, g * gates[0][1] + d_gh @ w, d_gh.T @ h)
     return grads if b is None else (*grads, d_gh.sum(axis=0))
 
 
+def _gru_sequence(
+    spec: GRUSpec, gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any = None
+) -> np.ndarray:
+    states, spec.saved = _gru_run(gi, h0, w, b, False)
+    return np.stack(states)
+
+
+def _vjp_gru_sequence(
+    g: Any, out: Any, spec: GRUSpec, gi: Any, h0: Any, w: Any, b: Any = None
+) -> Any:
+    recorded = _recorded(g, gi, h0, w, b)
+    cat, stack = _joiners(recorded)
+    if recorded:
+        states, gates = _gru_run(gi, h0, w, b, True)
+    else:
+        states, gates = list(out), spec.saved  # type: ignore[assignment]
+    assert gates is not None  # set by the forward that made this node
+    previous = [h0, *states[:-1]]
+    d_gi: list[Any] = [None] * len(gates)
+    d_gh: list[Any] = [None] * len(gates)
+    carry = None  # the gradient reaching a state from the step after it
+    for t in range(len(gates) - 1, -1, -1):
+        g_t = g[t] if carry is None else g[t] + carry
+        d_gi[t], d_gh[t] = _gru_step_grads(g_t, previous[t], gates[t], cat)
+        carry = g_t * gates[t][1] + d_gh[t] @ w
+    k3 = w.shape[0]
+    d_gh_rows = stack(d_gh).reshape(-1, k3)
+    d_w = d_gh_rows.T @ stack(previous).reshape(-1, w.shape[1])  # summed over steps at once
+    grads = (None, stack(d_gi), carry, d_w)
+    return grads if b is None else (*grads, d_gh_rows.sum(axis=0))
+
+
 GRU_CELL = register(Op("gru_cell", NARY, _vjp_gru_cell, array=_gru_cell))
+GRU_SEQUENCE = register(Op("gru_sequence", NARY, _vjp_gru_sequence, array=_gru_sequence))

@@ -109,6 +109,15 @@ class _Cell(Module):
         """The next state from the input's projection ``gi`` and the state ``h``."""
         raise NotImplementedError
 
+    def run(self, gi: Tensor, h: Tensor) -> Tensor:
+        """Every state ``(L, N, hidden)`` from the projections ``gi`` of a whole sequence
+        ``(L, N, gates·hidden)`` and the initial state ``h``."""
+        states = []
+        for t in range(gi.shape[0]):
+            h = self.step(gi[t], h)
+            states.append(h)
+        return stack(states)
+
     def output_size(self, input_size: int | None) -> int | None:
         return self.hidden_size
 
@@ -177,11 +186,18 @@ class GRUCell(_Cell):
 
     def step(self, gi: Tensor, h: Tensor) -> Tensor:
         # one fused node (ops.GRU_CELL): the gates, the candidate and the blend
-        spec = ops.GRUSpec()
+        return self._fused(ops.GRU_CELL, gi, h)
+
+    def run(self, gi: Tensor, h: Tensor) -> Tensor:
+        # the whole sequence as one node (ops.GRU_SEQUENCE): backpropagation through
+        # time runs in its vjp
+        return self._fused(ops.GRU_SEQUENCE, gi, h)
+
+    def _fused(self, op: Any, gi: Tensor, h: Tensor) -> Tensor:
         w, b = self.weight_hh, self.bias_hh
-        operands = (spec, gi, h, w) if b is None else (spec, gi, h, w, b)
-        data = ops.GRU_CELL.array(*(x.data if isinstance(x, Tensor) else x for x in operands))  # type: ignore[misc]
-        return _nary(ops.GRU_CELL, operands, data)
+        operands = (ops.GRUSpec(), gi, h, w) if b is None else (ops.GRUSpec(), gi, h, w, b)
+        data = op.array(*(x.data if isinstance(x, Tensor) else x for x in operands))
+        return _nary(op, operands, data)
 
 
 class _Recurrent(Module):
@@ -267,12 +283,8 @@ class _Recurrent(Module):
             # every step's input projection in one matmul; the loop does the rest
             gi = _linear(seq, cell.weight_ih, cell.bias_ih)
             h = Tensor(np.zeros((n, self.hidden_size)), dtype=seq.dtype) if h0 is None else h0[i]
-            states = []
-            for t in range(length):
-                h = cell.step(gi[t], h)
-                states.append(h)
-            finals.append(h)
-            seq = stack(states)
+            seq = cell.run(gi, h)
+            finals.append(seq[-1])
         h_n = stack(finals)
         if single:
             return seq.reshape(length, self.hidden_size), h_n.reshape(

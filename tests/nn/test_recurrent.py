@@ -239,3 +239,22 @@ def test_fused_gru_step_gradchecks(order: int, bias: bool) -> None:
         return (cell(x, h) * seed).sum()
 
     assert gradcheck(f, [x, h, *weights], order=order)
+
+
+@pytest.mark.parametrize("order, bias", [(1, True), (2, False)])
+def test_fused_gru_sequence_gradchecks(order: int, bias: bool) -> None:
+    """The one-node GRU sequence (ops.GRU_SEQUENCE, backpropagation through time in its
+    vjp): first and second derivatives for the input, the initial state and the weights."""
+    from autodiff import gradcheck
+
+    gru = nn.GRU(2, 2, bias=bias, rng=np.random.default_rng(6))
+    rng = np.random.default_rng(7)
+    x = Tensor(rng.normal(size=(3, 1, 2)), requires_grad=True)
+    h = Tensor(rng.normal(size=(1, 1, 2)), requires_grad=True)
+    seed = rng.normal(size=(3, 1, 2))
+
+    def f(x: Tensor, h: Tensor, *params: Tensor) -> Tensor:
+        out, h_n = gru(x, h)
+        return (out * seed).sum() + h_n.sum()
+
+    assert gradcheck(f, [x, h, *gru.parameters()], order=order)
