@@ -248,9 +248,14 @@ def build(kind: str, vocab_size: int, block_size: int, config: Any) -> Module:
 
 def loss_of(logits: Tensor, targets: np.ndarray) -> Tensor:
     """Mean cross-entropy over the positions whose target is not -1 (torch's ignore_index)."""
-    flat = logits.reshape(-1, logits.shape[-1])
-    keep = np.flatnonzero(targets.reshape(-1) >= 0)
-    return softmax_cross_entropy(flat[keep], targets.reshape(-1)[keep], reduction="mean")
+    flat = targets.reshape(-1)
+    keep = flat >= 0
+    # every position's loss (an ignored one against class 0), then the kept ones' mean:
+    # cheaper to differentiate than picking the kept rows out of the logits first
+    losses = softmax_cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), np.where(keep, flat, 0), reduction="none"
+    )
+    return (losses * (keep / max(int(keep.sum()), 1)).astype(logits.dtype)).sum()
 
 
 def evaluate(
