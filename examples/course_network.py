@@ -1,4 +1,6 @@
-"""The notes' 2-2-2 network, trained by hand there and by the engine here (COURSE.md §2).
+"""The notes' 2-2-2 network, trained by hand there and by the engine here.
+
+The numbers are in docs/course-numbers.md §2.
 
     python examples/course_network.py [--out DIR] [--iterations N]
 
@@ -202,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for k in WEIGHTS:
         ours[f"{k}⁺"] = params[k].data - LR * params[k].grad
 
-    print("The 2-2-2 network of the notes (COURSE.md §2), first forward and backward pass:")
+    print("The notes' 2-2-2 network (docs/course-numbers.md §2), first forward and backward pass:")
     print(f"{'quantity':<24}{'engine':>16}{'notes':>14}")
     for k, printed in NOTES.items():
         if k in ours:

@@ -2,9 +2,9 @@
 
     python examples/step_pages.py --out out
 
-``sigmoid_neuron_steps.html``: the course's neuron (COURSE.md §1) op by op; step to
+``sigmoid_neuron_steps.html``: the course's neuron (docs/course-numbers.md §1) op by op; step to
 x0's gradient to see ``∂f/∂x0 = w0 · ∂f/∂(w0·x0) = 2.00 × 0.20 = 0.39``.
-``network_222_steps.html``: the notes' 2-2-2 network (COURSE.md §2) built with
+``network_222_steps.html``: the notes' 2-2-2 network (docs/course-numbers.md §2) built with
 ``nn.scalar.MLP``, up to the error E_total; its layers (hidden, output, loss) can be
 folded to step over them. Open either file in a browser; nothing is fetched. Append
 ``#step=end`` to the address for the finished backward pass.

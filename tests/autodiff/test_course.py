@@ -1,4 +1,4 @@
-"""The course's worked examples (COURSE.md §1, §2, §4), reproduced on Values to its digits."""
+"""The course's worked examples (docs/course-numbers.md §1, §2, §4), on Values to its digits."""
 
 import math
 

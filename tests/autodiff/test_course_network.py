@@ -1,4 +1,4 @@
-"""COURSE.md §3: the four backpropagation equations, against the engine on Tensors.
+"""docs/course-numbers.md §3: the four backpropagation equations, against the engine on Tensors.
 
 The course's ``Network(sizes)``: sigmoid layers ``a^l = σ(W^l a^{l-1} + b^l)`` on column
 vectors, ``W^l`` of shape (n_l, n_{l-1}), ``b^l`` of shape (n_l, 1), and the quadratic

@@ -19,7 +19,7 @@ X0_LINE = "∂f/∂x0 = w0 · ∂f/∂(w0·x0) = 2.00 × 0.20 = 0.39"
 
 
 def neuron():
-    """The course's sigmoid neuron (COURSE.md §1), op by op, and its leaves."""
+    """The course's sigmoid neuron (docs/course-numbers.md §1), op by op, and its leaves."""
     w0, x0, w1, x1, w2 = leaves = [
         Value(v, label=n)
         for n, v in [("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0)]

@@ -20,7 +20,7 @@ def test_step_pages_example(dot, tmp_path):
     neuron = (tmp_path / "sigmoid_neuron_steps.html").read_text(encoding="utf-8")
     assert "∂f/∂x0 = w0 · ∂f/∂(w0·x0) = 2.00 × 0.20 = 0.39" in neuron
     network = (tmp_path / "network_222_steps.html").read_text(encoding="utf-8")
-    # ∂E/∂w5 = 0.082167041 (COURSE.md §2), the loss node and the three foldable layers.
+    # ∂E/∂w5 = 0.082167041 (docs/course-numbers.md §2), the loss node and the three foldable layers.
     assert "∂E_total/∂w5 = a_h1 · ∂E_total/∂(w5·a_h1) = 0.5933 × 0.1385 = 0.0822" in network
     assert all(f'"{layer}"' in network for layer in ("1 hidden", "2 output", "3 loss"))
     for name in ("sigmoid_neuron_steps.html", "network_222_steps.html"):

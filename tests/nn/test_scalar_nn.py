@@ -1,4 +1,4 @@
-"""nn.scalar: the course's 2-2-2 network (COURSE.md §2) reproduces the notes' forward
+"""nn.scalar: the course's 2-2-2 network (docs/course-numbers.md §2) reproduces the notes' forward
 numbers, gradients and first update; training by hand drives the error down."""
 
 import itertools
@@ -108,7 +108,7 @@ def test_true_gradient_descent_gives_the_error_after_one_step():
     assert step(net) == pytest.approx(0.298371109, abs=1e-9)
     total, _ = error(net(INPUTS))
     # every gradient taken before any weight moved (the notes print 0.291027924, having
-    # used the updated w5..w8 for the hidden deltas; see COURSE.md §2)
+    # used the updated w5..w8 for the hidden deltas; see docs/course-numbers.md §2)
     assert total.data == pytest.approx(0.291027774, abs=1e-9)
     assert net.layers[0].b.data == 0.35 and net.layers[1].b.data == 0.60
 
