@@ -550,12 +550,11 @@ def _vjp_gru_sequence(
     g: Any, out: Any, spec: GRUSpec, gi: Any, h0: Any, w: Any, b: Any = None
 ) -> Any:
     recorded = _recorded(g, gi, h0, w, b)
+    if not recorded:
+        assert spec.saved is not None  # set by the forward that made this node
+        return _gru_bptt_arrays(g, out, spec.saved, h0, w, b is not None)
     cat, stack = _joiners(recorded)
-    if recorded:
-        states, gates = _gru_run(gi, h0, w, b, True)
-    else:
-        states, gates = list(out), spec.saved  # type: ignore[assignment]
-    assert gates is not None  # set by the forward that made this node
+    states, gates = _gru_run(gi, h0, w, b, True)
     previous = [h0, *states[:-1]]
     d_gi: list[Any] = [None] * len(gates)
     d_gh: list[Any] = [None] * len(gates)
@@ -564,11 +563,48 @@ def _vjp_gru_sequence(
         g_t = g[t] if carry is None else g[t] + carry
         d_gi[t], d_gh[t] = _gru_step_grads(g_t, previous[t], gates[t], cat)
         carry = g_t * gates[t][1] + d_gh[t] @ w
-    k3 = w.shape[0]
-    d_gh_rows = stack(d_gh).reshape(-1, k3)
+    d_gh_rows = stack(d_gh).reshape(-1, w.shape[0])
     d_w = d_gh_rows.T @ stack(previous).reshape(-1, w.shape[1])  # summed over steps at once
     grads = (None, stack(d_gi), carry, d_w)
     return grads if b is None else (*grads, d_gh_rows.sum(axis=0))
+
+
+def _gru_bptt_arrays(
+    g: np.ndarray, out: np.ndarray, gates: list[Any], h0: np.ndarray, w: np.ndarray, bias: bool
+) -> tuple[Any, ...]:
+    """``_vjp_gru_sequence`` on arrays: the formulas of ``_gru_step_grads`` written into
+    two preallocated (L, N, 3k) arrays with ``out=`` (no per-step concatenations)."""
+    steps, k = len(gates), w.shape[1]
+    d_gi = np.empty((steps, *g.shape[1:-1], 3 * k), dtype=g.dtype)
+    d_gh = np.empty_like(d_gi)
+    previous = np.concatenate([h0[None], out[:-1]])
+    tmp = np.empty(g.shape[1:], dtype=g.dtype)
+    carry = None
+    for t in range(steps - 1, -1, -1):
+        r, z, n, hn = gates[t]
+        g_t = g[t] if carry is None else g[t] + carry
+        d_r, d_z, d_n = d_gi[t, :, :k], d_gi[t, :, k : 2 * k], d_gi[t, :, 2 * k :]
+        np.multiply(n, n, out=d_n)  # d pre-activation of n: g (1 − z)(1 − n²)
+        np.subtract(1, d_n, out=d_n)
+        d_n *= g_t
+        np.subtract(1, z, out=tmp)
+        d_n *= tmp
+        np.subtract(previous[t], n, out=d_z)  # d pre-activation of z: g (h − n) z (1 − z)
+        d_z *= g_t
+        d_z *= z
+        d_z *= tmp
+        np.multiply(d_n, hn, out=d_r)  # d pre-activation of r: d_n hn r (1 − r)
+        d_r *= r
+        np.subtract(1, r, out=tmp)
+        d_r *= tmp
+        d_gh[t, :, : 2 * k] = d_gi[t, :, : 2 * k]
+        np.multiply(d_n, r, out=d_gh[t, :, 2 * k :])
+        carry = g_t * z
+        carry += d_gh[t] @ w
+    d_gh_rows = d_gh.reshape(-1, 3 * k)
+    d_w = d_gh_rows.T @ previous.reshape(-1, k)
+    grads = (None, d_gi, carry, d_w)
+    return (*grads, d_gh_rows.sum(axis=0)) if bias else grads
 
 
 GRU_CELL = register(Op("gru_cell", NARY, _vjp_gru_cell, array=_gru_cell))
