@@ -460,7 +460,8 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     x = _tensor(input, "gelu")
-    return _param_op(ops.GELU, x, approximate, ops.GELU.array(x.data, approximate))  # type: ignore[misc]
+    spec = ops.GeluSpec(approximate)
+    return _param_op(ops.GELU, x, spec, ops.GELU.array(x.data, spec))  # type: ignore[misc]
 
 
 def silu(input: Any) -> Tensor:

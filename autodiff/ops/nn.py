@@ -153,8 +153,20 @@ def _silu(x: np.ndarray) -> np.ndarray:
 
 
 def _vjp_silu(g: Any, out: Any, x: Any) -> Any:
-    s = _sigmoid(x)
-    return g * s * (1 + x * (1 - s))
+    if isinstance(x, Node) or isinstance(g, Node):
+        s = _sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+    s = np.negative(x)  # the same formula in place: one work array, no temporaries
+    with np.errstate(over="ignore"):
+        np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)  # σ(x)
+    d = 1 - s
+    d *= x
+    d += 1
+    d *= s
+    d *= g
+    return d
 
 
 SILU = register(Op("silu", UNARY, _vjp_silu, array=_silu))
@@ -218,26 +230,65 @@ def erf_series(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.where(a < 3.0, inner, outer)  # type: ignore[no-any-return]
 
 
-def _gelu(x: np.ndarray, approximate: str) -> np.ndarray:
+class GeluSpec:
+    """The parameter of ``gelu``: which form, and the tanh (or the normal CDF) its
+    forward computed, which the backward reuses instead of computing it again."""
+
+    __slots__ = ("approximate", "inner")
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+        self.inner: np.ndarray | None = None
+
+
+def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
+    if spec.approximate == "tanh":
+        t = x * x  # in place from here on: one work array, no temporaries
+        t *= _KAPPA
+        t += 1
+        t *= x
+        t *= _BETA
+        np.tanh(t, out=t)
+        out = t + 1
+        out *= x
+        out *= 0.5
+    else:
+        t = (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # Φ(x)
+        out = x * t
+    spec.inner = t
+    return out  # type: ignore[no-any-return]
+
+
+def _gelu_grad(x: np.ndarray, approximate: str, inner: Any = None) -> np.ndarray:
+    """gelu'(x); ``inner`` is the forward's tanh(√(2/π)(x + 0.044715x³)) or Φ(x)."""
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(_BETA * (x + _KAPPA * x * x * x)))  # type: ignore[no-any-return]
-    return (x * 0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # type: ignore[no-any-return]
+        t = np.tanh(_BETA * (x + _KAPPA * x * x * x)) if inner is None else inner
+        d = x * x  # 0.5·(1 + t + x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
+        d *= 3 * _KAPPA
+        d += 1
+        d *= _BETA
+        d *= x
+        d *= 1 - t * t
+        d += t
+        d += 1
+        d *= 0.5
+        return d
+    cdf = 0.5 * (1 + _erf(x * math.sqrt(0.5))) if inner is None else inner
+    d = x * x  # Φ(x) + x·φ(x)
+    d *= -0.5
+    np.exp(d, out=d)
+    d *= x
+    d *= _INV_SQRT_2PI
+    d += cdf
+    return d.astype(x.dtype, copy=False)  # type: ignore[no-any-return]
 
 
-def _gelu_grad(x: np.ndarray, approximate: str) -> np.ndarray:
-    if approximate == "tanh":
-        x2 = x * x
-        t = np.tanh(_BETA * (x + _KAPPA * x2 * x))
-        slope = _BETA * (1 + 3 * _KAPPA * x2)
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope  # type: ignore[no-any-return]
-    cdf = 0.5 * (1 + _erf(x * math.sqrt(0.5)))
-    return (cdf + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI).astype(x.dtype, copy=False)  # type: ignore[no-any-return]
-
-
-def _vjp_gelu(g: Any, out: Any, x: Any, approximate: str) -> Any:
+def _vjp_gelu(g: Any, out: Any, x: Any, spec: GeluSpec) -> Any:
     if isinstance(x, Node):
-        return g * x._param_op(GELU_GRAD, approximate)  # type: ignore[attr-defined]
-    return g * _gelu_grad(x, approximate)
+        return g * x._param_op(GELU_GRAD, spec.approximate)  # type: ignore[attr-defined]
+    d = _gelu_grad(x, spec.approximate, spec.inner)
+    d *= g
+    return d
 
 
 def _vjp_gelu_grad(g: Any, out: Any, x: Any, approximate: str) -> Any:
@@ -336,14 +387,16 @@ def _statistics(spec: NormSpec, x: Any) -> tuple[Any, Any]:
 def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
     if spec.fixed is not None:
         mean, var = spec.fixed
+        xhat = x - mean
     else:
-        mean = np.add.reduce(x, spec.axes, keepdims=True) * (1.0 / _count(x.shape, spec.axes))
-        centred = x - mean
-        var = np.add.reduce(centred * centred, spec.axes, keepdims=True) * (
-            1.0 / _count(x.shape, spec.axes)
-        )
+        scale = 1.0 / _count(x.shape, spec.axes)
+        mean = _sum_over(x, spec.axes)
+        mean *= scale
+        xhat = x - mean
+        var = _sum_over(np.square(xhat), spec.axes)
+        var *= scale
     rstd = 1 / np.sqrt(var + spec.eps)
-    xhat = (x - mean) * rstd if spec.fixed is not None else centred * rstd
+    xhat *= rstd  # x̂, in place
     spec.mean, spec.var, spec.xhat, spec.rstd = mean, var, xhat, rstd
     y = xhat * w.reshape(spec.shape) if w is not None else xhat.copy()
     if b is not None:
@@ -351,13 +404,53 @@ def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
     return y  # type: ignore[no-any-return]
 
 
+_ONES: dict[tuple[int, Any], np.ndarray] = {}
+
+
+def _ones(n: int, dtype: Any) -> np.ndarray:
+    key = (n, np.dtype(dtype))
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 256:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(n, dtype=dtype)
+    return ones
+
+
+def _sum_over(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``a`` summed over ``axes`` (kept as size 1), where they are leading and/or trailing
+    axes, as products with a vector of ones: numpy's reduction over a short axis costs
+    ~10x a BLAS product at layer-norm sizes. Anything else falls back to ``np.add.reduce``."""
+    if not axes:
+        return a.copy()  # a fresh array, as a reduction gives
+    nd = a.ndim
+    lead = 0
+    while lead in axes:
+        lead += 1
+    trail = 0
+    while nd - 1 - trail in axes and nd - 1 - trail >= lead:
+        trail += 1
+    if lead + trail != len(axes) or not a.flags.c_contiguous or a.dtype.kind != "f":
+        return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
+    kept = a.shape[lead : nd - trail]
+    out = a
+    if trail:
+        k = math.prod(a.shape[nd - trail :])
+        out = out.reshape(-1, k) @ _ones(k, a.dtype)
+    if lead:
+        rows = math.prod(a.shape[:lead])
+        out = _ones(rows, a.dtype) @ out.reshape(rows, -1)
+    return out.reshape((1,) * lead + kept + (1,) * trail)  # type: ignore[no-any-return]
+
+
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
     return math.prod(shape[a] for a in axes)
 
 
 def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
-    recording = any(isinstance(v, Node) for v in (g, x, w, b))
-    xhat, rstd = _statistics(spec, x) if recording else (spec.xhat, spec.rstd)
+    if not any(isinstance(v, Node) for v in (g, x, w, b)):
+        return _vjp_normalize_arrays(g, spec, w, b)
+    xhat, rstd = _statistics(spec, x)
     gx = g * w.reshape(spec.shape) if w is not None else g
     if spec.fixed is not None:
         dx = gx * rstd
@@ -370,6 +463,32 @@ def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> 
         ) * rstd
     dw = (g * xhat).sum(axis=spec.param_axes).reshape(w.shape) if w is not None else None
     db = g.sum(axis=spec.param_axes).reshape(b.shape) if b is not None else None
+    return None, dx, dw, db
+
+
+def _vjp_normalize_arrays(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tuple[Any, ...]:
+    """``_vjp_normalize``'s formula on arrays, from the forward's x̂ and 1/σ, with as few
+    passes and temporaries as it takes (the readable form is the recorded one above)."""
+    xhat, rstd = spec.xhat, spec.rstd
+    gxhat = g * xhat
+    p = spec.param_axes
+    dw = _sum_over(gxhat, p).reshape(w.shape) if w is not None else None
+    db = _sum_over(g, p).reshape(b.shape) if b is not None else None
+    wide = w.reshape(spec.shape) if w is not None else None
+    gx = g * wide if wide is not None else g
+    if spec.fixed is not None:
+        return None, gx * rstd, dw, db
+    scale = 1.0 / _count(g.shape, spec.axes)
+    if wide is not None:
+        gxhat *= wide  # now (g·w)·x̂
+    along = _sum_over(gxhat, spec.axes)
+    along *= scale
+    mean = _sum_over(gx, spec.axes)
+    mean *= scale
+    dx = xhat * along
+    np.subtract(gx, dx, out=dx)
+    dx -= mean
+    dx *= rstd
     return None, dx, dw, db
 
 
@@ -399,7 +518,9 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     if spec.mask is not None:
         scores += spec.mask
     with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
-        weights = _softmax(scores, -1)
+        scores -= np.maximum.reduce(scores, -1, keepdims=True)
+        weights = np.exp(scores, out=scores)
+        weights /= _sum_over(weights, (weights.ndim - 1,))
     spec.weights = weights
     return np.matmul(weights, v)
 
@@ -413,10 +534,24 @@ def _vjp_attention(
             scores = scores + spec.mask
         p = scores.softmax(axis=-1) if isinstance(scores, Node) else _softmax(scores, -1)  # type: ignore[attr-defined]
     else:
-        p = spec.weights
+        return _vjp_attention_arrays(g, spec, q, k, v)
     dv = p.swapaxes(-1, -2) @ g
     dp = g @ v.swapaxes(-1, -2)
     ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True)) * spec.scale  # softmax's vjp
+    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+
+
+def _vjp_attention_arrays(
+    g: np.ndarray, spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray
+) -> tuple[Any, ...]:
+    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place."""
+    p = spec.weights
+    assert p is not None  # set by the forward that made the node
+    dv = p.swapaxes(-1, -2) @ g
+    ds = g @ v.swapaxes(-1, -2)  # dL/dp, then dL/dscores in place
+    ds -= _sum_over(ds * p, (ds.ndim - 1,))
+    ds *= p
+    ds *= spec.scale
     return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
 
 
