@@ -78,7 +78,7 @@ def _masks(c: dict[str, Any], length: int, source: int, rng: np.random.Generator
     return None, None, False
 
 
-@settings(max_examples=20)
+@settings(max_examples=15)
 @given(configs)
 def test_matches_torch_in_float64(c: dict[str, Any]) -> None:
     e = c["heads"] * c["head_dim"]
