@@ -97,6 +97,26 @@ def test_gradcheck(name, order):
     assert gradcheck(lambda *xs: _weighted(op(*xs), np.random.default_rng(1)), inputs, order=order)
 
 
+def test_every_nn_op_is_gradchecked_here():
+    """The cases make every op of autodiff/ops/nn.py and conv.py, in their forwards or in
+    their backwards recorded under create_graph (conv_dx, gelu_grad, the unpools), but
+    the softmax family, which the Tensor op registry checks."""
+    from autodiff import toposort
+    from autodiff.ops import conv
+    from autodiff.ops import nn as nn_ops
+    from autodiff.ops.core import Op
+
+    family = {v.name for m in (nn_ops, conv) for v in vars(m).values() if isinstance(v, Op)}
+    made = set()
+    for make, fn in CASES.values():
+        xs = make(np.random.default_rng(0))
+        out = fn(*xs)
+        (out * out).sum().backward(create_graph=True)
+        for root in [out, *(x.grad for x in xs)]:
+            made |= {node.op for node in toposort(root)}
+    assert family - made <= {"softmax", "log_softmax", "softmax_cross_entropy"}
+
+
 def test_second_derivative_of_a_linear_op_is_recorded_as_ops_of_the_family():
     # conv's gradient with create_graph is a conv_dx / conv_dw node: the family is closed
     rng = np.random.default_rng(0)
