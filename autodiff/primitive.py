@@ -31,11 +31,11 @@ def primitive(
     >>> import numpy as np
     >>> from autodiff import Value, primitive
     >>> softplus = primitive(lambda x: np.logaddexp(0, x),
-    ...                      lambda g, out, x: g * -np.expm1(-out), "my_softplus")
+    ...                      lambda g, out, x: g * -np.expm1(-out), "softplus")
     >>> y = softplus(Value(0.0))
     >>> y.backward()
     >>> round(y.data, 4), y.op
-    (0.6931, 'my_softplus')
+    (0.6931, 'softplus')
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"primitive needs a non-empty str name, got {name!r}")

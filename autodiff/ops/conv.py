@@ -73,6 +73,12 @@ class ConvSpec:
     def kernel(self) -> Ints:
         return self.w_shape[2:]
 
+    def __repr__(self) -> str:
+        return (
+            f"conv(kernel={self.kernel}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, groups={self.groups})"
+        )
+
 
 def _out_size(
     size: Ints, kernel: Ints, stride: Ints, padding: tuple[tuple[int, int], ...], dilation: Ints
@@ -246,7 +252,7 @@ def _im2col(spec: ConvSpec, x: np.ndarray) -> np.ndarray:
 def _conv_cols(spec: ConvSpec, cols: np.ndarray, w: np.ndarray, b: Any) -> np.ndarray:
     g, o = spec.groups, w.shape[0]
     y = _scratch("y", (g, o // g, cols.shape[-1]), np.result_type(w, cols))
-    np.matmul(w.reshape(g, o // g, -1), cols, out=y)  # (G, O/G, L·N)
+    _products(w.reshape(g, o // g, -1), cols, y)  # (G, O/G, L·N)
     out = _to_front(y.reshape(o, *spec.out_size, -1))
     if b is not None:
         out += b.reshape((-1,) + (1,) * len(spec.out_size))
@@ -272,6 +278,15 @@ def conv_forward(spec: ConvSpec, x: np.ndarray, w: np.ndarray, b: Any = None) ->
     return out
 
 
+def _products(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = a[i] @ b[i]`` for each group; one group (the usual case) as a plain
+    2-D product, which numpy always hands to BLAS, transposed operand or not."""
+    if a.shape[0] == 1:
+        np.matmul(a[0], b[0], out=out[0])
+    else:
+        np.matmul(a, b, out=out)
+
+
 def _grad_cols(spec: ConvSpec, g: np.ndarray) -> np.ndarray:
     """The output gradient as (groups, O/groups, L · N)."""
     moved = _to_back(g, "g")
@@ -288,7 +303,7 @@ def _conv_dx(spec: ConvSpec, g: np.ndarray, w: np.ndarray, gcols: Any = None) ->
     wm = w.reshape(groups, o // groups, -1)
     dtype = np.result_type(w, gcols)
     dcols = _scratch("dcols", (groups, wm.shape[2], gcols.shape[2]), dtype)
-    np.matmul(wm.swapaxes(-1, -2), gcols, out=dcols)  # (G, C/G·K, L·N)
+    _products(wm.swapaxes(-1, -2), gcols, dcols)  # (G, C/G·K, L·N)
     offsets = _offsets(spec)
     dcols = dcols.reshape(c, len(offsets), *spec.out_size, n)
     dxp = _scratch("dxp", (c, *_padded_size(spec), n), dtype)
@@ -308,7 +323,9 @@ def _conv_dw(
     if gcols is None:
         gcols = _grad_cols(spec, g)
     # (cols @ gᵀ)ᵀ: OpenBLAS runs this orientation several times faster than g @ colsᵀ
-    dw = np.matmul(cols, gcols.swapaxes(-1, -2)).swapaxes(-1, -2)  # (G, O/G, C/G·K)
+    dw = np.empty((spec.groups, cols.shape[1], gcols.shape[1]), np.result_type(cols, gcols))
+    _products(cols, gcols.swapaxes(-1, -2), dw)
+    dw = dw.swapaxes(-1, -2)  # (G, O/G, C/G·K)
     if made:
         _give(cols)
     return dw.reshape(spec.w_shape)  # type: ignore[no-any-return]
@@ -404,6 +421,10 @@ class PoolSpec:
         self.count_include_pad = count_include_pad
         self.divisor: Any = None
 
+    def __repr__(self) -> str:
+        pads = tuple(p for p, _ in self.padding)
+        return f"pool(kernel={self.kernel}, stride={self.stride}, padding={pads})"
+
     def tiles(self) -> bool:
         """Whether the windows tile the (2-D) image: stride = kernel, no padding or dilation."""
         return (
@@ -458,31 +479,30 @@ def _max_pool(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
 
 def _max_pool_tiles(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
     """``_max_pool`` for windows that tile the image (2-D, stride = kernel, no padding or
-    dilation): the rows of each window compared in turn, then its columns, each step a
-    numpy loop over long runs (a window view's runs are 2 elements for a 2×2 pool)."""
+    dilation), in the (C, H, W, N) layout where each window offset is a view with long
+    runs (in (N, C, H, W) a 2×2 window's runs are 2 elements). Offsets are taken in
+    row-major order and only a strictly greater element replaces the best so far: the
+    first of equal elements wins, as in PyTorch."""
     n, c, h, w = x.shape
     (kh, kw), (ho, wo) = spec.kernel, spec.out_size
-    rows = x[:, :, : ho * kh, : wo * kw].reshape(n * c * ho, kh, wo * kw)
-    best = rows[:, 0].copy()
-    row = np.zeros(best.shape, dtype=np.intp)
-    for i in range(1, kh):  # strictly greater: the first of equal elements wins, as PyTorch
-        row = np.where(rows[:, i] > best, i, row)
-        np.maximum(best, rows[:, i], out=best)
-    cells = best.reshape(-1, wo, kw)
-    top = cells[:, :, 0].copy()
-    col = np.zeros(top.shape, dtype=np.intp)
-    for j in range(1, kw):
-        col = np.where(cells[:, :, j] > top, j, col)
-        np.maximum(top, cells[:, :, j], out=top)
-    rows_at = row.reshape(-1, wo, kw)
-    row = rows_at[:, :, 0]
-    for j in range(1, kw):
-        row = np.where(col == j, rows_at[:, :, j], row)
-    # flat index into x of each chosen element
-    lines = np.arange(n * c * ho).reshape(-1, 1)
-    h_at = lines % ho * kh + row
-    spec.index = (lines // ho * (h * w) + h_at * w + np.arange(wo) * kw + col).reshape(n, c, ho, wo)
-    return top.reshape(n, c, ho, wo)
+    moved = _to_back(x, "pool")  # (C, H, W, N)
+    best = moved[:, : kh * ho : kh, : kw * wo : kw].copy()
+    at = np.zeros(best.shape, dtype=np.intp)  # offset of the best: i·W + j
+    for i, j in np.ndindex(kh, kw):
+        if i or j:
+            candidate = moved[:, i : kh * ho : kh, j : kw * wo : kw]
+            np.copyto(at, i * w + j, where=candidate > best)
+            np.maximum(best, candidate, out=best)
+    # flat index into x of each window's first element, plus the offset of its best
+    first = (
+        np.arange(c).reshape(-1, 1, 1, 1) * (h * w)
+        + np.arange(ho).reshape(-1, 1, 1) * (kh * w)
+        + np.arange(wo).reshape(-1, 1) * kw
+        + np.arange(n) * (c * h * w)
+    )
+    at += first
+    spec.index = _to_front(at)
+    return _to_front(best)
 
 
 def _max_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:

@@ -186,7 +186,9 @@ def _vjp_softplus(g: Any, out: Any, x: Any, param: tuple[float, float]) -> Any:
     return g * (_sigmoid(z) * ~linear + linear)
 
 
-SOFTPLUS = register(Op("softplus", PARAM, _vjp_softplus, array=_softplus))
+# Named for its parameters: "softplus" is the example name of a user primitive (README,
+# tutorials), and a built-in op's name cannot be taken.
+SOFTPLUS = register(Op("softplus_beta", PARAM, _vjp_softplus, array=_softplus))
 
 # GELU: x·Φ(x), exactly (with erf) or with PyTorch's tanh approximation
 # 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). Its derivative is an op of its own
@@ -239,6 +241,9 @@ class GeluSpec:
     def __init__(self, approximate: str) -> None:
         self.approximate = approximate
         self.inner: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
@@ -318,6 +323,9 @@ class Rows:
         self.indices = indices
         self.padding_idx = padding_idx
 
+    def __repr__(self) -> str:
+        return f"rows(indices of shape {self.indices.shape}, padding_idx={self.padding_idx})"
+
 
 def _embedding(weight: np.ndarray, rows: Rows) -> np.ndarray:
     return np.take(weight, rows.indices, axis=0)
@@ -369,6 +377,10 @@ class NormSpec:
         self.var: Any = None
         self.xhat: Any = None
         self.rstd: Any = None
+
+    def __repr__(self) -> str:
+        fixed = ", running statistics" if self.fixed is not None else ""
+        return f"norm(axes={self.axes}, eps={self.eps}{fixed})"
 
 
 def _statistics(spec: NormSpec, x: Any) -> tuple[Any, Any]:
@@ -510,6 +522,10 @@ class AttentionSpec:
         self.scale = scale
         self.mask = mask
         self.weights: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        mask = "" if self.mask is None else f", mask of shape {self.mask.shape}"
+        return f"attention(scale={self.scale:.4g}{mask})"
 
 
 def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:

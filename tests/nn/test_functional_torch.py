@@ -270,3 +270,18 @@ def test_scaled_dot_product_attention(batch, lq, lk, e, ev, mask, scale, seed, d
         dtype,
         seed,
     )
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=(2, 3)),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=2, stride=1, dilation=2),
+    ],
+)
+def test_max_pool2d_ties_go_to_the_first_maximum(kw):
+    # small integers: many windows hold their maximum twice (as after a ReLU)
+    x = np.random.default_rng(0).integers(-1, 2, (2, 3, 7, 8)).astype(np.float64)
+    _compare(lambda x: F.max_pool2d(x, **kw), lambda x: TF.max_pool2d(x, **kw), [x])
