@@ -9,7 +9,7 @@
 """
 
 from .engine import detect_anomaly, no_grad, toposort
-from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .functional import grad, hessian, hvp, jacfwd, jacobian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .primitive import primitive
 from .tensor import Tensor, concatenate, softmax_cross_entropy, stack, where
@@ -27,7 +27,9 @@ __all__ = [
     "gradcheck",
     "hessian",
     "hvp",
+    "jacfwd",
     "jacobian",
+    "jvp",
     "no_grad",
     "primitive",
     "softmax_cross_entropy",

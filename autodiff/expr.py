@@ -2,7 +2,8 @@
 
 The string is parsed with :mod:`ast` and only a whitelist is accepted: numbers, names,
 ``+ - * / **``, unary ``-`` and ``+``, parentheses and calls of ``exp log tanh sigmoid
-relu abs sqrt`` with one argument. Nothing is ever evaluated by Python: the tree is
+relu abs sqrt`` and numpy's scalar functions (``sin``, ``log1p``, ... :data:`FUNCTIONS`)
+with one argument. Nothing is ever evaluated by Python: the tree is
 walked (iteratively) and each node becomes an op of the engine, so ``10**10**10`` is
 IEEE infinity at once rather than a huge integer.
 """
@@ -17,7 +18,14 @@ from typing import Any
 from . import ops
 from .value import Value
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
+FUNCTIONS = (
+    *("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt"),
+    # numpy's scalar functions, each one op of the table and a method of Value
+    *("sin", "cos", "tan", "arcsin", "arccos", "arctan"),
+    *("sinh", "cosh", "arcsinh", "arccosh", "arctanh"),
+    *("exp2", "expm1", "log2", "log10", "log1p", "square", "reciprocal", "cbrt"),
+    *("deg2rad", "rad2deg", "sinc", "fabs", "sign", "floor", "ceil", "rint", "trunc"),
+)
 _BINARY = {
     ast.Add: ops.ADD,
     ast.Sub: ops.SUB,

@@ -1,4 +1,5 @@
-"""Function transforms in the manner of JAX: grad, value_and_grad, jacobian, hessian, hvp.
+"""Function transforms in the manner of JAX: grad, value_and_grad, jacobian, hessian, hvp,
+and forward mode: jvp, jacfwd.
 
 Each takes a function and returns a new function. The arguments to differentiate
 (``argnums``, an int or a tuple of ints) may be Values, Tensors, plain numbers, numpy
@@ -14,6 +15,15 @@ arrays, or tuples, lists and dicts of them; results have the same structure.
 
 Nothing touches a user's ``.grad``: the core returns the gradients of the requested
 inputs instead (``backpropagate(..., inputs=...)``).
+
+Forward mode (``jvp``, ``jacfwd``) transposes the reverse mode instead of keeping a
+second derivative table: for an output y = f(x) and a cotangent leaf u, the backward
+pass with ``create_graph`` records g(u) = Jᵀu, which is linear in u, and the gradient
+of ⟨g(u), v⟩ with respect to u is J v. So every op with a differentiable vjp (all
+built-in ops, and user primitives whose vjp is written with differentiable
+operations) has forward mode with no code of its own, and forward and reverse mode
+cannot disagree. It costs one forward and two backward passes (one recorded):
+``benchmarks/jvp.py`` measures it against a gradient.
 """
 
 from __future__ import annotations
@@ -327,18 +337,21 @@ def value_and_grad(
     return both
 
 
+def _output_shape(out: Any, what: str) -> tuple[int, ...]:
+    if isinstance(out, Value) or _is_number(out):
+        return ()
+    if isinstance(out, Tensor):
+        return out.shape
+    raise TypeError(
+        f"{what}: the function must return Values, Tensors or numbers (or tuples, "
+        f"lists and dicts of them), got {type(out).__name__}"
+    )
+
+
 def _jacobian_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
     """d(out)/d(leaf) for every leaf, each shaped ``out.shape + leaf.shape``."""
     leaves = tuple(inputs.leaves)
-    if isinstance(out, Value) or _is_number(out):
-        out_shape: tuple[int, ...] = ()
-    elif isinstance(out, Tensor):
-        out_shape = out.shape
-    else:
-        raise TypeError(
-            f"jacobian: the function must return Values, Tensors or numbers (or tuples, "
-            f"lists and dicts of them), got {type(out).__name__}"
-        )
+    out_shape = _output_shape(out, "jacobian")
     n_out = int(np.prod(out_shape, dtype=int))
     if isinstance(out, Node):
         # One backward pass per output element, each seeded with a one-hot cotangent.
@@ -348,26 +361,45 @@ def _jacobian_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
             rows.append(backpropagate(out, seed, recording, inputs=leaves))
     else:
         rows = [[None] * len(leaves)]
-    blocks = []
-    for j, (leaf, original) in enumerate(zip(leaves, inputs.originals, strict=True)):
-        column = [row[j] for row in rows]  # type: ignore[index]
-        in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
-        if recording:
-            if not out_shape:
-                blocks.append(_as_node(column[0], leaf))
-            elif isinstance(leaf, Value):  # a Tensor output never depends on a Value
-                blocks.append(_zeros_like(leaf, out_shape))
+    return [
+        _assemble([row[j] for row in rows], out_shape, leaf, original, recording, False)  # type: ignore[index]
+        for j, (leaf, original) in enumerate(zip(leaves, inputs.originals, strict=True))
+    ]
+
+
+def _assemble(
+    parts: list[Any],
+    out_shape: tuple[int, ...],
+    leaf: Node,
+    original: Any,
+    recording: bool,
+    by_column: bool,
+) -> Any:
+    """One Jacobian block, ``out_shape + leaf.shape``, from its rows (one gradient per
+    output element, reverse mode) or its columns (``by_column``: one output tangent per
+    leaf element, forward mode); None parts are zeros."""
+    in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
+    data = np.asarray(leaf.data)  # type: ignore[attr-defined]
+    if recording:
+        if isinstance(leaf, Value):  # one part; a Tensor output never depends on a Value
+            return _zeros_like(leaf, out_shape) if out_shape else _as_node(parts[0], leaf)
+        if not parts or (not out_shape and not by_column):
+            return _as_node(parts[0], leaf) if parts else _zeros_like(leaf, out_shape)
+        if not by_column:
+            return stack([_as_node(g, leaf) for g in parts]).reshape(out_shape + in_shape)
+        zero = Tensor(np.zeros(out_shape, dtype=data.dtype), dtype=data.dtype)
+        columns = [g if isinstance(g, Node) else zero for g in parts]
+        return stack(columns, axis=-1).reshape(out_shape + in_shape)
+    n_out = int(np.prod(out_shape, dtype=int))
+    matrix = np.zeros((n_out, int(np.prod(in_shape, dtype=int))), dtype=data.dtype)
+    for r, g in enumerate(parts):
+        if g is not None:
+            values = np.asarray(getattr(g, "data", g)).reshape(-1)
+            if by_column:
+                matrix[:, r] = values
             else:
-                parts = [_as_node(g, leaf) for g in column]
-                blocks.append(stack(parts).reshape(out_shape + in_shape))
-            continue
-        dtype = np.asarray(leaf.data).dtype  # type: ignore[attr-defined]
-        matrix = np.zeros((n_out, int(np.prod(in_shape, dtype=int))), dtype=dtype)
-        for r, g in enumerate(column):
-            if g is not None:
-                matrix[r] = np.asarray(getattr(g, "data", g)).reshape(-1)
-        blocks.append(_like(matrix.reshape(out_shape + in_shape), original))
-    return blocks
+                matrix[r] = values
+    return _like(matrix.reshape(out_shape + in_shape), original)
 
 
 def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -385,13 +417,23 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     [(3.0, 2.0), (1.0, 1.0)]
     """
     _check_argnums(argnums, "jacobian")
+    return _jacobian_transform(f, argnums, "jacobian", _jacobian_blocks)
+
+
+def _jacobian_transform(
+    f: Callable[..., Any],
+    argnums: Argnums,
+    what: str,
+    blocks: Callable[[Any, _Inputs, bool], list[Any]],
+) -> Callable[..., Any]:
+    """The Jacobian of f as a function, one block per output and leaf from ``blocks``."""
 
     def jac(*args: Any) -> Any:
-        inputs = _Inputs(args, argnums, "jacobian")
+        inputs = _Inputs(args, argnums, what)
         result = inputs.call(f)
         outputs = _tree_leaves(result)
         recording = inputs.recording(outputs)
-        per_output = [inputs.arrange(_jacobian_blocks(out, inputs, recording)) for out in outputs]
+        per_output = [inputs.arrange(blocks(out, inputs, recording)) for out in outputs]
         return _rebuild(result, iter(per_output))
 
     return jac
@@ -473,4 +515,200 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     return product
 
 
-__all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
+# --- forward mode --------------------------------------------------------------------------
+
+
+class _Linearized:
+    """The transposed Jacobian of one output at the inputs, recorded as a graph.
+
+    ``gradients[i]`` is Jᵢᵀ u for the cotangent leaf ``u`` (a node linear in u);
+    differentiating it with respect to u pushes tangents forward.
+
+    Unless the results must be differentiable in x too (``recording``), the backward
+    pass runs without ``create_graph``: the vjps then see the forward values as plain
+    numbers and arrays and only the incoming gradient as a node, so what they compute
+    from x alone (1 - out², A⁻¹, ...) is done once on numbers, and the record holds
+    just the chain that is linear in u, which the passes through it walk.
+    """
+
+    def __init__(self, out: Node, leaves: tuple[Node, ...], recording: bool) -> None:
+        self.u = _cotangent(out)
+        self.recording = recording
+        with enable_grad():  # the chain in u is recorded, even inside no_grad
+            grads = backpropagate(out, self.u, recording, inputs=leaves)
+        assert grads is not None
+        self.gradients: list[Any] = grads
+
+    def push(self, tangents: list[Any]) -> Any:
+        """J v for one tangent per leaf: d⟨Jᵀu, v⟩/du. None when J v is 0."""
+        total: Any = None
+        for g, v in zip(self.gradients, tangents, strict=True):
+            if isinstance(g, Node):
+                term = _inner_product(g, v, "jvp")
+                total = term if total is None else total + term
+        if total is None:  # no leaf reaches the output
+            return None
+        return self._transpose(total, _seed(total, self.recording))
+
+    def column(self, i: int, k: int | None) -> Any:
+        """d out / d (leaf i, element k): Jᵀu's element differentiated in u."""
+        g = self.gradients[i]
+        if not isinstance(g, Node):
+            return None
+        return self._transpose(g, _seed(g, self.recording, k))
+
+    def _transpose(self, root: Node, seed: Any) -> Any:
+        return backpropagate(root, seed, self.recording, inputs=(self.u,))[0]  # type: ignore[index]
+
+
+def _cotangent(out: Node) -> Node:
+    """A leaf shaped like ``out`` to seed the recorded backward pass. Its value does not
+    matter (Jᵀu is linear in u); ones keep every product with it finite."""
+    if isinstance(out, Value):
+        return Value(1.0)
+    data = out.data  # type: ignore[attr-defined]
+    return Tensor(np.ones(data.shape, dtype=data.dtype), requires_grad=True, dtype=data.dtype)
+
+
+def _tangent(v: Any, leaf: Node, position: int) -> Any:
+    """A tangent checked against its primal: a number for a Value, an array of the
+    primal's shape (and dtype) for a Tensor; a node stays one (it may be differentiated)."""
+    if isinstance(leaf, Value):
+        if isinstance(v, Value):
+            return v
+        if not _is_number(v) and not (isinstance(v, np.ndarray) and v.shape == ()):
+            raise TypeError(
+                f"jvp: the tangent of argument {position} must be a number, like its primal, "
+                f"got {type(v).__name__}"
+            )
+        return float(v)
+    shape, dtype = leaf.data.shape, leaf.data.dtype  # type: ignore[attr-defined]
+    if isinstance(v, Tensor) and v.requires_grad:
+        data = v.data
+    else:
+        v = data = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=dtype)
+    if data.shape != shape:
+        raise ValueError(
+            f"jvp: the tangent of argument {position} has shape {data.shape}, "
+            f"its primal has shape {shape}"
+        )
+    return v
+
+
+def _forward_output(out: Any, recording: bool, as_tensor: bool) -> Any:
+    """An output (or its tangent) for the caller: a node when recording, else a float
+    for a Value, a constant Tensor or an array for a Tensor (as the primals were)."""
+    if recording:
+        return out
+    if isinstance(out, Value):
+        return out.data
+    if isinstance(out, Tensor):
+        out = out.data
+    if isinstance(out, np.ndarray):
+        return Tensor(out, dtype=out.dtype) if as_tensor else out
+    return out
+
+
+def jvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
+    """f's value and its Jacobian-vector product: ``(f(*primals), J · tangents)``.
+
+    ``primals`` and ``tangents`` are tuples (or lists) of f's arguments and of a tangent
+    for each, with the same structure and shapes. f may return a Value, a Tensor, a
+    number or tuples, lists and dicts of them; the tangent has the same structure.
+    Inputs that are graph nodes (inside another transform) give recorded results, so
+    jvp composes with grad, jacobian and hessian.
+
+    >>> import numpy as np
+    >>> jvp(lambda x: x * x * x, (2.0,), (1.0,))  # (x³, 3x²·v)
+    (8.0, 12.0)
+    >>> jvp(lambda x, y: x * y, (np.array([1.0, 2.0]), np.array([3.0, 4.0])),
+    ...     (np.array([1.0, 0.0]), np.array([0.0, 1.0])))
+    (array([3., 8.]), array([3., 2.]))
+    """
+    for what, xs in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(xs, (tuple, list)):
+            raise TypeError(
+                f"jvp: {what} must be a tuple of f's arguments, got {type(xs).__name__}"
+            )
+    if len(primals) != len(tangents):
+        raise ValueError(
+            f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent "
+            "per argument"
+        )
+    if not primals:
+        raise ValueError("jvp: primals is empty; give at least one argument")
+    inputs = _Inputs(tuple(primals), tuple(range(len(primals))), "jvp")
+    flat: list[Any] = []
+    for position, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        ps, ts = _tree_leaves(p), _tree_leaves(t)
+        if len(ps) != len(ts):
+            raise ValueError(
+                f"jvp: argument {position} has {len(ps)} part(s) but its tangent {len(ts)}"
+            )
+        flat += ts
+    flat = [
+        _tangent(v, leaf, i) for i, (v, leaf) in enumerate(zip(flat, inputs.leaves, strict=True))
+    ]
+    result = inputs.call(f)
+    outputs = _tree_leaves(result)
+    recording = inputs.recording(outputs) or any(isinstance(v, Node) for v in flat)
+    as_tensor = any(isinstance(x, Tensor) for x in inputs.originals)
+    leaves = tuple(inputs.leaves)
+    values, pushed = [], []
+    for out in outputs:
+        if not isinstance(out, (Node, numbers.Real)) or isinstance(out, bool):
+            raise TypeError(
+                f"jvp: the function must return Values, Tensors or numbers (or tuples, lists "
+                f"and dicts of them), got {type(out).__name__}"
+            )
+        t = _Linearized(out, leaves, recording).push(flat) if isinstance(out, Node) else None
+        if t is None:
+            t = _zero_tangent(out)
+        values.append(_forward_output(out, recording, as_tensor))
+        pushed.append(_forward_output(t, recording, as_tensor))
+    return _rebuild(result, iter(values)), _rebuild(result, iter(pushed))
+
+
+def _zero_tangent(out: Any) -> Any:
+    """The tangent of an output no input reaches."""
+    if isinstance(out, Tensor):
+        return Tensor(np.zeros_like(out.data), dtype=out.dtype)
+    return Value(0.0)
+
+
+def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The Jacobian by forward mode: one tangent per input element, shaped
+    ``output.shape + input.shape`` like :func:`jacobian` (which takes one backward pass
+    per output element: jacfwd is the cheaper for wide outputs and narrow inputs).
+
+    >>> import numpy as np
+    >>> jacfwd(lambda x: x * x)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    >>> jacfwd(jacfwd(lambda x: x * x * x))(2.0)  # composes: 6x
+    12.0
+    """
+    _check_argnums(argnums, "jacfwd")
+    return _jacobian_transform(f, argnums, "jacfwd", _forward_blocks)
+
+
+def _forward_blocks(out: Any, inputs: _Inputs, recording: bool) -> list[Any]:
+    """d(out)/d(leaf) for every leaf by forward mode, each ``out.shape + leaf.shape``."""
+    out_shape = _output_shape(out, "jacfwd")
+    leaves = tuple(inputs.leaves)
+    linear = _Linearized(out, leaves, recording) if isinstance(out, Node) else None
+    blocks = []
+    for i, (leaf, original) in enumerate(zip(leaves, inputs.originals, strict=True)):
+        in_shape = np.shape(leaf.data)  # type: ignore[attr-defined]
+        n_in = int(np.prod(in_shape, dtype=int))
+        if linear is None:
+            columns: list[Any] = [None] * n_in
+        else:
+            columns = [
+                linear.column(i, None if isinstance(leaf, Value) else k) for k in range(n_in)
+            ]
+        blocks.append(_assemble(columns, out_shape, leaf, original, recording, by_column=True))
+    return blocks
+
+
+__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jvp", "value_and_grad"]

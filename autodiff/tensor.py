@@ -28,8 +28,9 @@ def _as_array(data: Any, dtype: Any, what: str) -> np.ndarray:
         data = data.data
     if isinstance(data, (str, bytes)) or data is None or isinstance(data, (dict, set)):
         raise TypeError(f"{what} takes numbers or arrays of numbers, got {type(data).__name__}")
-    if dtype is None:
-        dtype = np.float64
+    if dtype is None:  # a floating array keeps its precision (as torch.from_numpy)
+        floating = isinstance(data, (np.ndarray, np.floating)) and data.dtype.kind == "f"
+        dtype = data.dtype if floating else np.float64
     try:
         kind = np.dtype(dtype).kind
     except TypeError as err:
@@ -122,6 +123,8 @@ def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
         data = op.array(xb, xa) if reflected else op.array(xa, xb)  # type: ignore[misc]
     except ValueError as err:
         left, right = (other, a) if reflected else (a, other)
+        if op is not ops.MATMUL and _broadcast(xa, xb):  # numpy's complaint is elsewhere
+            raise ValueError(f"{_op_name(op)} on {_dtypes(left, right)}: {err}") from err
         verb = "do not broadcast"
         if op is ops.MATMUL:
             verb = "do not align" if np.ndim(xa) and np.ndim(xb) else "do not align (0-d operand)"
@@ -141,6 +144,20 @@ def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
     if left_node:
         return _node(op.const_b, data, left, right)  # type: ignore[arg-type]
     return _node(op.const_a, data, left, right)  # type: ignore[arg-type]
+
+
+def _broadcast(xa: Any, xb: Any) -> bool:
+    try:
+        np.broadcast_shapes(np.shape(xa), np.shape(xb))
+    except ValueError:
+        return False
+    return True
+
+
+def _dtypes(*xs: Any) -> str:
+    return " and ".join(
+        f"{np.result_type(x.data if isinstance(x, Tensor) else x)} {np.shape(_data(x))}" for x in xs
+    )
 
 
 def _op_name(op: Op) -> str:
@@ -165,9 +182,11 @@ def _norm_axis(axis: Any, ndim: int, what: str) -> Any:
     for ax in axes:
         if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
             raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= ax < max(ndim, 1):
-            raise ValueError(f"{what}: axis {ax} is out of range for a tensor of {ndim} dims")
-        out.append(int(ax) % max(ndim, 1))
+        if not -ndim <= ax < ndim:  # numpy's rule: a 0-d tensor has no axis 0
+            raise np.exceptions.AxisError(
+                f"{what}: axis {ax} is out of range for a tensor of {ndim} dims"
+            )
+        out.append(int(ax) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{what}: repeated axis in {axis!r}")
     return tuple(out) if isinstance(axis, tuple) else out[0]
@@ -274,6 +293,16 @@ class Tensor(Node):
             return self.data
         return self.data.astype(dtype)
 
+    # numpy's dispatch protocols: np.sin(x), np.sum(x), ndarray + x run our ops
+    # (autodiff/numpy/dispatch.py); np.asarray(x) still gives the data, through __array__.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        return _dispatch.array_function(func, args, kwargs)
+
     def item(self) -> float:
         """The single element as a Python number.  ``Tensor([2.5]).item() == 2.5``"""
         if self.data.size != 1:
@@ -334,6 +363,18 @@ class Tensor(Node):
 
     def __rpow__(self, other: Any) -> Tensor:
         return _binop(ops.POW, self, other, True)  # type: ignore[no-any-return]
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _binop(ops.REMAINDER, self, other)  # type: ignore[no-any-return]
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _binop(ops.REMAINDER, self, other, True)  # type: ignore[no-any-return]
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _binop(ops.FLOOR_DIVIDE, self, other)  # type: ignore[no-any-return]
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _binop(ops.FLOOR_DIVIDE, self, other, True)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
         return _binop(ops.MATMUL, self, other)  # type: ignore[no-any-return]
@@ -426,6 +467,14 @@ class Tensor(Node):
             raise ValueError("clip: give min, max or both")
         return self._param_op(ops.CLIP, (min, max))
 
+    def round(self, decimals: int = 0) -> Tensor:
+        """Rounded to ``decimals`` places, ties to even, as numpy; zero gradient.
+
+        >>> Tensor([0.5, 1.5, 2.25]).round(1).data
+        array([0.5, 1.5, 2.2])
+        """
+        return anp.round(self, decimals)
+
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``, computed stably (logits of 1e4 are fine)."""
         return self._param_op(ops.SOFTMAX, _norm_axis(axis, self.ndim, "softmax"))
@@ -472,6 +521,115 @@ class Tensor(Node):
         # As numpy: no data left after ddof divides by 0, giving inf (or nan for 0/0).
         scale = ops.div(1.0, float(max(n - ddof, 0)))
         return (centred * centred).sum(axis=axis, keepdims=keepdims) * scale
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Product over ``axis``, as numpy; exact gradients where elements are 0.
+
+        >>> Tensor([2.0, 3.0, 4.0]).prod().item()
+        24.0
+        """
+        return self._reduce(ops.PROD, axis, keepdims)
+
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Standard deviation over ``axis`` with numpy's ``ddof``: √var.
+
+        >>> Tensor([1.0, 3.0]).std().item()
+        1.0
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Running sum along ``axis`` (None: of the flattened tensor), as numpy.
+
+        >>> Tensor([1.0, 2.0, 3.0]).cumsum().data
+        array([1., 3., 6.])
+        """
+        if axis is None:
+            return self.reshape(-1).cumsum(0)
+        return self._param_op(ops.CUMSUM, _norm_axis(axis, self.ndim, "cumsum"))
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        """Running product along ``axis`` (None: of the flattened tensor), as numpy.
+
+        >>> Tensor([1.0, 2.0, 3.0]).cumprod().data
+        array([1., 2., 6.])
+        """
+        if axis is None:
+            return self.reshape(-1).cumprod(0)
+        return self._param_op(ops.CUMPROD, _norm_axis(axis, self.ndim, "cumprod"))
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """Sum of the diagonal ``offset`` of the plane (axis1, axis2), as numpy.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
+        5.0
+        """
+        return self.diagonal(offset, axis1, axis2).sum(-1)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The diagonal ``offset`` of the plane (axis1, axis2), as a last axis (numpy).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).diagonal().data
+        array([1., 4.])
+        """
+        return anp.diagonal(self, offset, axis1, axis2)  # type: ignore[no-any-return]
+
+    def ravel(self) -> Tensor:
+        """All elements in one axis (numpy's ravel; a new node either way).
+
+        >>> Tensor([[1.0], [2.0]]).ravel().shape
+        (2,)
+        """
+        return self.reshape(-1)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        """Each element repeated ``repeats`` times along ``axis``, as numpy.
+
+        >>> Tensor([1.0, 2.0]).repeat(2).data
+        array([1., 1., 2., 2.])
+        """
+        return anp.repeat(self, repeats, axis)  # type: ignore[no-any-return]
+
+    def take(self, indices: Any, axis: int | None = None) -> Tensor:
+        """Elements at ``indices`` along ``axis`` (None: of the flattened tensor), as numpy.
+
+        >>> Tensor([1.0, 2.0, 3.0]).take([2, 0]).data
+        array([3., 1.])
+        """
+        return anp.take(self, indices, axis)  # type: ignore[no-any-return]
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The data cast to ``dtype``; to a float type the gradient is cast back.
+
+        >>> Tensor([1.5]).astype(np.float32).dtype
+        dtype('float32')
+        """
+        return anp.astype(self, dtype)  # type: ignore[no-any-return]
+
+    # no gradient: integer and boolean results are plain numpy results
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        """Index of the maximum (numpy's; no gradient).  ``Tensor([1.0, 3.0]).argmax() == 1``"""
+        return self.data.argmax(axis=axis, keepdims=keepdims)  # type: ignore[arg-type]
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        """Index of the minimum (numpy's; no gradient).  ``Tensor([1.0, 3.0]).argmin() == 0``"""
+        return self.data.argmin(axis=axis, keepdims=keepdims)  # type: ignore[arg-type]
+
+    def argsort(self, axis: int | None = -1) -> np.ndarray:
+        """Indices that sort along ``axis`` (numpy's, stable; no gradient)."""
+        return self.data.argsort(axis=axis, kind="stable")
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether every element is nonzero (numpy's; no gradient)."""
+        return self.data.all(axis=axis, keepdims=keepdims)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether some element is nonzero (numpy's; no gradient)."""
+        return self.data.any(axis=axis, keepdims=keepdims)
+
+    def nonzero(self) -> tuple[np.ndarray, ...]:
+        """Indices of the nonzero elements (numpy's; no gradient)."""
+        return self.data.nonzero()
 
     # --- shapes -----------------------------------------------------------------------
 
@@ -712,3 +870,7 @@ def _apply(op: Op, args: tuple[Any, ...]) -> Tensor:
 
 
 __all__ = ["Tensor", "concatenate", "softmax_cross_entropy", "stack", "where"]
+
+# Last: the dispatch module builds on Tensor (and autodiff.numpy on this whole module).
+from . import numpy as anp  # noqa: E402
+from .numpy import dispatch as _dispatch  # noqa: E402

@@ -333,8 +333,62 @@ def _cases() -> dict[str, OpCase]:
                 _leaky(_SLOPE),
                 _NONZERO,
             ),
+            # numpy's elementwise functions, on Values and Tensors through autodiff.numpy
+            *(case(name, name, _numpy_function(name), ref, *dom) for name, ref, dom in _NUMPY),
         ]
     )
+
+
+def _numpy_function(name: str) -> Callable[[Any], Any]:
+    def fn(x: Any) -> Any:
+        from . import numpy as anp  # after Tensor: autodiff.numpy builds on it
+
+        return getattr(anp, name)(x)
+
+    return fn
+
+
+def _cbrt(x: float) -> float:
+    return math.copysign(abs(x) ** (1 / 3), x)
+
+
+def _sinc(x: float) -> float:
+    return math.sin(math.pi * x) / (math.pi * x) if x else 1.0
+
+
+_UNIT = Domain(-0.9, 0.9)  # arcsin, arccos, arctanh: poles or infinite slopes at ±1
+_STEP = Domain(0.1, 0.4)  # piecewise-constant functions: between their jumps
+# (name, math reference, domain) of each function of one operand numpy has and we record
+_NUMPY: list[tuple[str, Callable[[float], float], tuple[Domain, ...]]] = [
+    ("sin", math.sin, (_ANY,)),
+    ("cos", math.cos, (_ANY,)),
+    ("tan", math.tan, (Domain(-1.3, 1.3),)),
+    ("arcsin", math.asin, (_UNIT,)),
+    ("arccos", math.acos, (_UNIT,)),
+    ("arctan", math.atan, (_ANY,)),
+    ("sinh", math.sinh, (_SMALL,)),
+    ("cosh", math.cosh, (_SMALL,)),
+    ("arcsinh", math.asinh, (_ANY,)),
+    ("arccosh", math.acosh, (Domain(1.1, 10.0),)),
+    ("arctanh", math.atanh, (_UNIT,)),
+    ("exp2", lambda x: 2.0**x, (_ANY,)),
+    ("expm1", math.expm1, (_ANY,)),
+    ("log2", math.log2, (_POSITIVE,)),
+    ("log10", math.log10, (_POSITIVE,)),
+    ("log1p", math.log1p, (Domain(-0.9, 10.0),)),
+    ("square", lambda x: x * x, (_ANY,)),
+    ("reciprocal", lambda x: 1.0 / x, (_NONZERO,)),
+    ("cbrt", _cbrt, (_NONZERO,)),
+    ("deg2rad", math.radians, (_ANY,)),
+    ("rad2deg", math.degrees, (_ANY,)),
+    ("sinc", _sinc, (_NONZERO,)),
+    ("fabs", abs, (_NONZERO,)),
+    ("sign", lambda x: math.copysign(1.0, x), (_NONZERO,)),
+    ("floor", lambda x: float(math.floor(x)), (_STEP,)),
+    ("ceil", lambda x: float(math.ceil(x)), (_STEP,)),
+    ("rint", lambda x: float(round(x)), (_STEP,)),
+    ("trunc", lambda x: float(math.trunc(x)), (_STEP,)),
+]
 
 
 OP_CASES: Mapping[str, OpCase] = MappingProxyType(_cases())
@@ -353,11 +407,79 @@ def op_case_ids() -> list[str]:
     return list(OP_CASES)
 
 
+# --- the array-op registry: ops called the numpy way, on generated shapes --------------------
+
+
+@dataclass
+class Drawn:
+    """One drawn use of an op: its inputs and the call spelled for numpy and for torch.
+
+    - ``inputs``: the differentiable arguments (float64 arrays);
+    - ``numpy``: the call in numpy (``lambda a: np.cumsum(a, axis=1)``). On arrays it is
+      the reference; on Tensors numpy dispatches it to our op, which is what is tested;
+    - ``torch``: the same on torch tensors, or None where torch has no such op;
+    - ``ours``: other spellings that must agree (``lambda t: t.cumsum(axis=1)``).
+
+    >>> d = Drawn([np.ones(2)], np.sin, lambda t: t.sin())
+    >>> d.numpy(*d.inputs).shape
+    (2,)
+    """
+
+    inputs: list[np.ndarray]
+    numpy: Callable[..., Any]
+    torch: Callable[..., Any] | None = None
+    ours: tuple[Callable[..., Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ArrayCase:
+    """One op of the numpy set, set up for the property tests of ``tests/autodiff``.
+
+    - ``name``: the case id; ``op``: the op-table name of the output node (None for a
+      function composed of several ops);
+    - ``draw(side)``: a strategy of :class:`Drawn` with every axis at most ``side`` long
+      (small for second derivatives), 0-d, size-1 and empty axes included;
+    - ``value``: Value has it too (its scalar kernel is tested through :data:`OP_CASES`);
+    - ``torch``: the name of PyTorch's counterpart (differentiable), None if it has none:
+      then the drawn cases' ``torch`` calls are the differential test;
+    - ``order``: the highest derivative gradchecked (2; 1 where the second derivative
+      is not defined at the drawn points, 0 where they are kinks such as ties, which
+      PyTorch then judges).
+
+    >>> case = ArrayCase("sin", "sin", lambda side: st.just(Drawn([np.ones(2)], np.sin)))
+    >>> case.draw(2).example().numpy(np.zeros(1))
+    array([0.])
+    """
+
+    name: str
+    op: str | None
+    draw: Callable[[int], st.SearchStrategy[Drawn]]
+    value: bool = False
+    torch: str | None = None
+    order: int = 2
+
+
+def axes(ndim: int) -> st.SearchStrategy[Any]:
+    """An ``axis`` argument for a reduction over ``ndim`` axes: None, an int or a tuple.
+
+    >>> axes(0).example() is None
+    True
+    """
+    if ndim == 0:
+        return st.none()
+    one = st.integers(-ndim, ndim - 1)
+    several = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
+    return st.one_of(st.none(), one, several.map(tuple))
+
+
 __all__ = [
     "OP_CASES",
+    "ArrayCase",
     "Domain",
+    "Drawn",
     "OpCase",
     "arrays",
+    "axes",
     "broadcastable_shapes",
     "finite_floats",
     "op_case_ids",

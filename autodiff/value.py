@@ -207,6 +207,123 @@ class Value(Node):
         """max(x, 0), with derivative 0 at 0.  ``Value(-1.0).relu().data == 0.0``"""
         return _make(ops.RELU, elementwise._relu(self.data), self, None)
 
+    def _unary(self, op: Op) -> Value:
+        """``op`` (a one-operand op of the table) applied to this value, with its scalar kernel."""
+        return _make(op, op.scalar(self.data), self, None)  # type: ignore[misc]
+
+    # numpy's elementwise functions, each one op of the table (also ``autodiff.numpy.sin``)
+    def sin(self) -> Value:
+        """sin x.  ``Value(0.0).sin().data == 0.0``"""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Value:
+        """cos x.  ``Value(0.0).cos().data == 1.0``"""
+        return self._unary(ops.COS)
+
+    def tan(self) -> Value:
+        """tan x.  ``Value(0.0).tan().data == 0.0``"""
+        return self._unary(ops.TAN)
+
+    def arcsin(self) -> Value:
+        """Inverse sine (nan outside [-1, 1]).  ``Value(0.0).arcsin().data == 0.0``"""
+        return self._unary(ops.ARCSIN)
+
+    def arccos(self) -> Value:
+        """Inverse cosine (nan outside [-1, 1]).  ``Value(1.0).arccos().data == 0.0``"""
+        return self._unary(ops.ARCCOS)
+
+    def arctan(self) -> Value:
+        """Inverse tangent.  ``Value(0.0).arctan().data == 0.0``"""
+        return self._unary(ops.ARCTAN)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine.  ``Value(0.0).sinh().data == 0.0``"""
+        return self._unary(ops.SINH)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine.  ``Value(0.0).cosh().data == 1.0``"""
+        return self._unary(ops.COSH)
+
+    def arcsinh(self) -> Value:
+        """Inverse hyperbolic sine.  ``Value(0.0).arcsinh().data == 0.0``"""
+        return self._unary(ops.ARCSINH)
+
+    def arccosh(self) -> Value:
+        """Inverse hyperbolic cosine (nan below 1).  ``Value(1.0).arccosh().data == 0.0``"""
+        return self._unary(ops.ARCCOSH)
+
+    def arctanh(self) -> Value:
+        """Inverse hyperbolic tangent (±inf at ±1).  ``Value(0.0).arctanh().data == 0.0``"""
+        return self._unary(ops.ARCTANH)
+
+    def exp2(self) -> Value:
+        """2**x.  ``Value(3.0).exp2().data == 8.0``"""
+        return self._unary(ops.EXP2)
+
+    def expm1(self) -> Value:
+        """e**x − 1, accurate for small x.  ``Value(0.0).expm1().data == 0.0``"""
+        return self._unary(ops.EXPM1)
+
+    def log2(self) -> Value:
+        """Base-2 log.  ``Value(8.0).log2().data == 3.0``"""
+        return self._unary(ops.LOG2)
+
+    def log10(self) -> Value:
+        """Base-10 log.  ``Value(100.0).log10().data == 2.0``"""
+        return self._unary(ops.LOG10)
+
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for small x.  ``Value(0.0).log1p().data == 0.0``"""
+        return self._unary(ops.LOG1P)
+
+    def square(self) -> Value:
+        """x².  ``Value(3.0).square().data == 9.0``"""
+        return self._unary(ops.SQUARE)
+
+    def reciprocal(self) -> Value:
+        """1/x (inf at 0).  ``Value(4.0).reciprocal().data == 0.25``"""
+        return self._unary(ops.RECIPROCAL)
+
+    def cbrt(self) -> Value:
+        """Cube root, negative for negative x.  ``Value(-8.0).cbrt().data == -2.0``"""
+        return self._unary(ops.CBRT)
+
+    def deg2rad(self) -> Value:
+        """Degrees to radians.  ``Value(180.0).deg2rad().data == math.pi``"""
+        return self._unary(ops.DEG2RAD)
+
+    def rad2deg(self) -> Value:
+        """Radians to degrees.  ``Value(0.0).rad2deg().data == 0.0``"""
+        return self._unary(ops.RAD2DEG)
+
+    def sinc(self) -> Value:
+        """sin(πx)/(πx), 1 at 0.  ``Value(0.0).sinc().data == 1.0``"""
+        return self._unary(ops.SINC)
+
+    def fabs(self) -> Value:
+        """|x| (numpy's float abs).  ``Value(-2.0).fabs().data == 2.0``"""
+        return self._unary(ops.FABS)
+
+    def sign(self) -> Value:
+        """-1, 0 or 1; zero gradient.  ``Value(-2.0).sign().data == -1.0``"""
+        return self._unary(ops.SIGN)
+
+    def floor(self) -> Value:
+        """Round down; zero gradient.  ``Value(1.5).floor().data == 1.0``"""
+        return self._unary(ops.FLOOR)
+
+    def ceil(self) -> Value:
+        """Round up; zero gradient.  ``Value(1.5).ceil().data == 2.0``"""
+        return self._unary(ops.CEIL)
+
+    def rint(self) -> Value:
+        """Round to nearest, ties to even; zero gradient.  ``Value(2.5).rint().data == 2.0``"""
+        return self._unary(ops.RINT)
+
+    def trunc(self) -> Value:
+        """Round toward 0; zero gradient.  ``Value(-1.5).trunc().data == -1.0``"""
+        return self._unary(ops.TRUNC)
+
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x ≥ 0, slope·x below.  ``Value(-2.0).leaky_relu(0.1).data == -0.2``"""
         s = _to_float(slope, "leaky_relu slope")

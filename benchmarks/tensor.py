@@ -12,6 +12,7 @@ interleaved rounds (the order rotates every round), reported as medians:
    benchmark that trains different things is worthless.
 2. 784→256→256→10, batch 128, random data, float32: seconds per training step.
 3. per-op overhead: ``((a * b + c).sum()).backward()`` on (4, 4) float64 tensors.
+4. numpy dispatch: ``np.sin(x)`` on a (4, 4) Tensor against ``autodiff.numpy.sin(x)``.
 
 The numpy column is the floor for any numpy-based engine: the forward and backward
 written by hand, with in-place updates and ``out=`` where natural. PyTorch runs what
@@ -444,6 +445,37 @@ def overhead_runs(iterations: int) -> dict[str, Callable[[], float]]:
     return {"ours": ours, "torch": torch_run, "numpy": numpy_run}
 
 
+def dispatch_runs(iterations: int) -> dict[str, Callable[[], float]]:
+    """Seconds per ``np.sin(x)`` on a (4, 4) float64 Tensor that requires grad (numpy's
+    dispatch to our op), against the direct call ``autodiff.numpy.sin(x)`` (in the
+    numpy column) and ``torch.sin``.
+
+    >>> sorted(dispatch_runs(10))
+    ['numpy', 'ours', 'torch']
+    """
+    import autodiff.numpy as anp
+
+    data = np.random.default_rng(SEED).normal(size=(4, 4))
+
+    def timed(fn: Callable[[Any], Any], x: Any) -> float:
+        start = time.perf_counter()
+        for _ in range(iterations):
+            fn(x)
+        return (time.perf_counter() - start) / iterations
+
+    def torch_run() -> float:
+        import torch
+
+        return timed(torch.sin, torch.tensor(data, requires_grad=True))
+
+    x = Tensor(data, requires_grad=True)
+    return {
+        "ours": lambda: timed(np.sin, x),
+        "torch": torch_run,
+        "numpy": lambda: timed(anp.sin, x),
+    }
+
+
 # --- the run -----------------------------------------------------------------------------
 
 
@@ -591,6 +623,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "µs/iter",
             interleaved(overhead_runs(iterations), rounds),
             (("ours", "<=", 10.0),),
+        )
+    )
+    rows.append(
+        Row(
+            "np.sin(x) 4x4 f64 (numpy col: anp.sin(x))",
+            "µs/call",
+            interleaved(dispatch_runs(iterations), rounds),
+            (("ours/numpy", "<=", 2.0),),
         )
     )
     print()

@@ -103,14 +103,19 @@ def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
     # d/dz of −log softmax(z)[y] = softmax(z) − onehot(y), per row, times that row's g.
     labels, reduction = param.labels, param.reduction
     n = max(labels.size, 1)
-    if isinstance(x, Node):  # create_graph: the same formula, recorded
-        onehot = np.zeros(x.shape, dtype=x.dtype)  # type: ignore[attr-defined]
+    if isinstance(x, Node) or isinstance(g, Node):  # create_graph: the formula, recorded
+        xd = x.data if isinstance(x, Node) else x
+        onehot = np.zeros(xd.shape, dtype=xd.dtype)
         np.put_along_axis(onehot, labels[..., None], 1, -1)
         if reduction == "none":
             g = g[..., None]
         elif reduction == "mean":
             g = g * (1.0 / n)
-        return g * (x.softmax(axis=-1) - onehot)  # type: ignore[attr-defined]
+        if isinstance(x, Node):
+            probs = x.softmax(axis=-1)  # type: ignore[attr-defined]
+        else:  # the forward's softmax, kept in rows
+            probs = param.probs.reshape(xd.shape)  # type: ignore[union-attr]
+        return g * (probs - onehot)
     probs = param.probs
     assert probs is not None  # a Labels parameter is made with its node, by the forward
     if reduction == "none":

@@ -92,3 +92,28 @@ def _vjp_stack(g: Any, out: Any, axis: int, *xs: Any) -> tuple[Any, ...]:
 
 CONCATENATE = register(Op("concatenate", NARY, _vjp_concatenate, array=_concatenate))
 STACK = register(Op("stack", NARY, _vjp_stack, array=_stack))
+
+
+def _pad(x: np.ndarray, param: Any) -> np.ndarray:
+    widths, value = param
+    return np.pad(x, widths, constant_values=value)
+
+
+def _vjp_pad(g: Any, out: Any, x: Any, param: Any) -> Any:
+    # the padding is constant: the gradient is g cut back to the original window
+    widths = param[0]
+    return g[
+        tuple(slice(before, n - after) for (before, after), n in zip(widths, g.shape, strict=True))
+    ]
+
+
+def _astype(x: np.ndarray, dtype: Any) -> np.ndarray:
+    return x.astype(dtype)
+
+
+def _vjp_astype(g: Any, out: Any, x: Any, dtype: Any) -> Any:
+    return g.astype(_plain(x).dtype)  # back to the operand's precision
+
+
+PAD = register(Op("pad", PARAM, _vjp_pad, array=_pad))
+ASTYPE = register(Op("astype", PARAM, _vjp_astype, array=_astype))

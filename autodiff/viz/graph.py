@@ -86,6 +86,8 @@ def op_label(node: Any, precision: int = 4) -> str:
         return f"{op.symbol}{_constant(node._b, precision)}"
     if op.kind == RPARAM:  # c op x; for + and * the order does not matter: "+1"
         c = _constant(node._a, precision)
+        if not op.symbol:  # a function of two operands, the constant first: arctan2(0.5, x)
+            return f"{op.name}({c}, x)"
         return f"{op.symbol}{c}" if op.symbol in ("+", "*") else f"{c}{op.symbol}x"
     if op.kind == PARAM and node._b is not None:
         param = _constant(node._b, precision)

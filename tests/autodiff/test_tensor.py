@@ -81,7 +81,13 @@ def test_float64_by_default_and_the_data_is_a_copy():
 def test_float32_is_kept(dtype):
     t = Tensor(np.arange(3.0), dtype=dtype, requires_grad=True)
     assert t.dtype == np.float32
-    assert Tensor(np.ones(2, dtype=np.float32)).dtype == np.float64  # only dtype= decides
+    # the amendment: a floating array keeps its dtype, as torch.from_numpy; numbers,
+    # lists and integer arrays become float64; dtype= always decides
+    assert Tensor(np.ones(2, dtype=np.float32)).dtype == np.float32
+    assert Tensor(np.float32(1.0)).dtype == np.float32
+    assert Tensor(np.ones(2, dtype=np.int32)).dtype == np.float64
+    assert Tensor([1, 2]).dtype == Tensor(1).dtype == np.float64
+    assert Tensor(np.ones(2, dtype=np.float32), dtype=np.float64).dtype == np.float64
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,6 @@ from autodiff import (
     stack,
     where,
 )
-from autodiff.ops import OPS
 from autodiff.testing import (
     OP_CASES,
     arrays,
@@ -417,25 +416,3 @@ def test_tensor_op_second_derivatives(name, data):
     w = data.draw(arrays(np.shape(drawn.reference(*drawn.inputs)), -2, 2), label="weights")
     # squared, so that a linear op has a second derivative to check
     assert gradcheck(lambda *xs: (drawn.fn(*xs) * w).sum() ** 2, ts, order=2)
-
-
-def test_every_array_op_of_the_table_is_exercised():
-    """Each built-in op with an array kernel appears in a case above (or the registry)."""
-    seen = {case.op for case in OP_CASES.values()}
-
-    @settings(max_examples=1, database=None)  # each case makes one op, whatever it draws
-    @given(data=st.data())
-    def collect(data):
-        for strategy in TENSOR_CASES.values():
-            drawn = data.draw(strategy())
-            seen.add(drawn.fn(*leaves(drawn.inputs)).op)
-
-    collect()
-    seen.add("scatter")  # getitem's vjp under create_graph: the second-order test above
-    # the neural-network ops (conv, pools, norms, attention, ...) have their own cases, at
-    # first and second order, in tests/nn/ (test_nn_ops_gradcheck.py checks it reaches them)
-    seen |= {
-        n for n, op in OPS.items() if op.vjp.__module__ in ("autodiff.ops.conv", "autodiff.ops.nn")
-    }
-    missing = {n for n, op in OPS.items() if op.builtin and op.array is not None} - seen
-    assert not missing, missing
