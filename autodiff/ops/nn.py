@@ -297,7 +297,7 @@ def _vjp_gelu(g: Any, out: Any, x: Any, spec: GeluSpec) -> Any:
     if isinstance(x, Node):
         return g * x._param_op(GELU_GRAD, spec.approximate)  # type: ignore[attr-defined]
     d = _gelu_grad(x, spec.approximate, spec.inner)
-    if isinstance(g, Node):  # recorded (a constant x): numpy cannot write into a node
+    if isinstance(g, Node):  # a recorded gradient of a constant input's gelu
         return g * d
     d *= g
     return d

@@ -163,10 +163,9 @@ def test_every_array_op_of_the_table_is_exercised():
 
     collect()
     seen.add("scatter")  # getitem's vjp under create_graph: the second-order tests
-    # the neural-network ops (conv, pools, norms, attention, GRU, ...) have their own cases,
-    # at first and second order, in tests/nn/ (test_nn_ops_gradcheck.py checks it reaches them)
-    seen |= {
-        n for n, op in OPS.items() if op.vjp.__module__ in ("autodiff.ops.conv", "autodiff.ops.nn")
-    }
+    # the neural-network ops (conv, pools, norms, attention, ...) have their own cases, at
+    # first and second order, in tests/nn/ (test_nn_ops_gradcheck.py checks it reaches them)
+    nn_modules = ("autodiff.ops.conv", "autodiff.ops.nn")
+    seen |= {n for n, op in OPS.items() if op.vjp.__module__ in nn_modules}
     missing = {n for n, op in OPS.items() if op.builtin and op.array is not None} - seen
     assert not missing, missing
