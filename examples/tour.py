@@ -5,7 +5,8 @@
 From a single sigmoid neuron's graph to a digit classifier: the course's sigmoid
 graph, the notes' 2-2-2 network trained by hand and by the engine, XOR, two moons, a
 line fit, cross-entropy against the quadratic cost, handwritten digits with early
-stopping and gradient flow, pages that step through backprop in the browser, and
+stopping and gradient flow, the same digits by a small CNN, names made up by a small
+Transformer (makemore), pages that step through backprop in the browser, and
 Newton's method against gradient descent. Each example runs with its defaults, in this process (one
 start-up for all), and writes into ``--out`` (default ``out/``); run one alone with
 ``python examples/NAME.py``. Finishes in well under two minutes on two cores.
@@ -33,6 +34,8 @@ TOUR = [
     ("regression", "a line fit by gradient descent after min-max scaling"),
     ("cross_entropy_vs_quadratic", "why cross-entropy learns fast when badly wrong"),
     ("digits", "handwritten digits: validation, early stopping, gradient flow, test set"),
+    ("digits_cnn", "the same digits seen as pictures by a small CNN, its feature maps drawn"),
+    ("makemore", "names made up by a Transformer trained on 32,000 names (a short run)"),
     ("gradient_flow", "a deep tanh MLP: saturation and gradient flow by init, makemore's way"),
     ("step_pages", "backprop step by step in the browser: open the HTML pages"),
     ("newton", "Newton's method with the Hessian against gradient descent"),

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..engine import NARY, PARAM, UNARY, Node
 from .core import Op, exp, register
+from .elementwise import _np_sigmoid
 from .shape import scatter
 
 
@@ -596,12 +597,202 @@ def _vjp_attention_arrays(
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
 
 
+# --- fused recurrent cell and sequence (added for the recurrent layers) -------------------
+# A GRU step composed of Tensor ops is ~17 nodes (slices, two gates, the candidate, the
+# blend). ``gru_cell`` makes it one node; ``gru_sequence`` makes a whole sequence one node
+# whose vjp is backpropagation through time in a numpy loop (no per-step nodes, no
+# per-step full-size gradient of the input projection).
+
+
+class GRUSpec:
+    """The fixed part of ``gru_cell``/``gru_sequence``: the gates each step of the forward
+    computed, kept for the vjp."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[np.ndarray, ...]] | None = None
+
+
+def _gru_gates(gi: Any, h: Any, w: Any, b: Any, sigmoid: Any, tanh: Any) -> tuple[Any, ...]:
+    """(r, z, n, hn) of torch's GRU from the input's projection ``gi`` (N, 3k), the state
+    ``h`` (N, k) and ``w`` (3k, k), ``b`` (3k,) or None; hn = h·W_hnᵀ + b_hn."""
+    k = h.shape[-1]
+    gh = h @ w.T
+    if b is not None:
+        gh = gh + b
+    rz = sigmoid(gi[:, : 2 * k] + gh[:, : 2 * k])
+    hn = gh[:, 2 * k :]
+    r, z = rz[:, :k], rz[:, k:]
+    return r, z, tanh(gi[:, 2 * k :] + r * hn), hn
+
+
+def _on_nodes(method: str, fn: Any) -> Any:
+    return lambda x: getattr(x, method)() if isinstance(x, Node) else fn(x)
+
+
+def _gru_run(gi: Any, h: Any, w: Any, b: Any, recorded: bool) -> tuple[list[Any], list[Any]]:
+    """Every step's state and gates for the projections ``gi`` (L, N, 3k) from ``h``:
+    on arrays, or (``recorded``) on graph nodes, for a vjp under create_graph."""
+    if not recorded:
+        return _gru_run_arrays(gi, h, w, b)
+    # a node's own method (recorded), numpy's on a constant
+    sigmoid, tanh = _on_nodes("sigmoid", _np_sigmoid), _on_nodes("tanh", np.tanh)
+    states, gates = [], []
+    for t in range(gi.shape[0]):
+        r, z, n, hn = _gru_gates(gi[t], h, w, b, sigmoid, tanh)
+        h = n + z * (h - n)  # (1 − z)·n + z·h
+        states.append(h)
+        gates.append((r, z, n, hn))
+    return states, gates
+
+
+def _gru_run_arrays(
+    gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any
+) -> tuple[list[Any], list[Any]]:
+    """``_gru_run`` on arrays, the same formulas with numpy's ``out=`` (half the
+    temporaries: at makemore's sizes a step is mostly numpy call overhead)."""
+    k = h.shape[-1]
+    w_t = w.T
+    states, gates = [], []
+    for t in range(gi.shape[0]):
+        gh = h @ w_t
+        if b is not None:
+            gh += b
+        rz = gi[t, :, : 2 * k] + gh[:, : 2 * k]
+        # σ(x) = 1 / (1 + e^−x): e^−x may overflow to inf for x < −88 (float32), and then
+        # σ is 1/inf = 0, the right limit
+        with np.errstate(over="ignore"):
+            np.exp(np.negative(rz, out=rz), out=rz)
+        rz += 1
+        np.reciprocal(rz, out=rz)
+        r, z, hn = rz[:, :k], rz[:, k:], gh[:, 2 * k :]
+        n = r * hn
+        n += gi[t, :, 2 * k :]
+        np.tanh(n, out=n)
+        h = h - n
+        h *= z
+        h += n
+        states.append(h)
+        gates.append((r, z, n, hn))
+    return states, gates
+
+
+def _gru_step_grads(g: Any, h: Any, gates: tuple[Any, ...], cat: Any) -> tuple[Any, Any]:
+    """(d gi, d gh) of one step, from ``g``, the gradient of its new state."""
+    r, z, n, hn = gates
+    d_pre_n = g * (1 - z) * (1 - n * n)
+    d_r = d_pre_n * hn * r * (1 - r)
+    d_z = g * (h - n) * z * (1 - z)
+    return cat([d_r, d_z, d_pre_n], axis=1), cat([d_r, d_z, d_pre_n * r], axis=1)
+
+
+def _recorded(*xs: Any) -> bool:
+    return any(isinstance(x, Node) for x in xs)
+
+
+def _joiners(recorded: bool) -> tuple[Any, Any]:
+    if recorded:
+        from ..tensor import concatenate, stack  # (the op table is imported by tensor)
+
+        return concatenate, stack
+    return np.concatenate, np.stack
+
+
+def _gru_cell(spec: GRUSpec, gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any = None) -> Any:
+    states, spec.saved = _gru_run(gi[None], h, w, b, False)
+    return states[0]
+
+
+def _vjp_gru_cell(g: Any, out: Any, spec: GRUSpec, gi: Any, h: Any, w: Any, b: Any = None) -> Any:
+    recorded = _recorded(g, gi, h, w, b)
+    gates = _gru_run(gi[None], h, w, b, True)[1] if recorded else spec.saved
+    assert gates is not None  # set by the forward that made this node
+    d_gi, d_gh = _gru_step_grads(g, h, gates[0], _joiners(recorded)[0])
+    grads = (None, d_gi, g * gates[0][1] + d_gh @ w, d_gh.T @ h)
+    return grads if b is None else (*grads, d_gh.sum(axis=0))
+
+
+def _gru_sequence(
+    spec: GRUSpec, gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any = None
+) -> np.ndarray:
+    states, spec.saved = _gru_run(gi, h0, w, b, False)
+    return np.stack(states)
+
+
+def _vjp_gru_sequence(
+    g: Any, out: Any, spec: GRUSpec, gi: Any, h0: Any, w: Any, b: Any = None
+) -> Any:
+    recorded = _recorded(g, gi, h0, w, b)
+    if not recorded:
+        assert spec.saved is not None  # set by the forward that made this node
+        return _gru_bptt_arrays(g, out, spec.saved, h0, w, b is not None)
+    cat, stack = _joiners(recorded)
+    states, gates = _gru_run(gi, h0, w, b, True)
+    previous = [h0, *states[:-1]]
+    d_gi: list[Any] = [None] * len(gates)
+    d_gh: list[Any] = [None] * len(gates)
+    carry = None  # the gradient reaching a state from the step after it
+    for t in range(len(gates) - 1, -1, -1):
+        g_t = g[t] if carry is None else g[t] + carry
+        d_gi[t], d_gh[t] = _gru_step_grads(g_t, previous[t], gates[t], cat)
+        carry = g_t * gates[t][1] + d_gh[t] @ w
+    d_gh_rows = stack(d_gh).reshape(-1, w.shape[0])
+    d_w = d_gh_rows.T @ stack(previous).reshape(-1, w.shape[1])  # summed over steps at once
+    grads = (None, stack(d_gi), carry, d_w)
+    return grads if b is None else (*grads, d_gh_rows.sum(axis=0))
+
+
+def _gru_bptt_arrays(
+    g: np.ndarray, out: np.ndarray, gates: list[Any], h0: np.ndarray, w: np.ndarray, bias: bool
+) -> tuple[Any, ...]:
+    """``_vjp_gru_sequence`` on arrays: the formulas of ``_gru_step_grads`` written into
+    two preallocated (L, N, 3k) arrays with ``out=`` (no per-step concatenations)."""
+    steps, k = len(gates), w.shape[1]
+    d_gi = np.empty((steps, *g.shape[1:-1], 3 * k), dtype=g.dtype)
+    d_gh = np.empty_like(d_gi)
+    previous = np.concatenate([h0[None], out[:-1]])
+    tmp = np.empty(g.shape[1:], dtype=g.dtype)
+    carry = None
+    for t in range(steps - 1, -1, -1):
+        r, z, n, hn = gates[t]
+        g_t = g[t] if carry is None else g[t] + carry
+        d_r, d_z, d_n = d_gi[t, :, :k], d_gi[t, :, k : 2 * k], d_gi[t, :, 2 * k :]
+        np.multiply(n, n, out=d_n)  # d pre-activation of n: g (1 − z)(1 − n²)
+        np.subtract(1, d_n, out=d_n)
+        d_n *= g_t
+        np.subtract(1, z, out=tmp)
+        d_n *= tmp
+        np.subtract(previous[t], n, out=d_z)  # d pre-activation of z: g (h − n) z (1 − z)
+        d_z *= g_t
+        d_z *= z
+        d_z *= tmp
+        np.multiply(d_n, hn, out=d_r)  # d pre-activation of r: d_n hn r (1 − r)
+        d_r *= r
+        np.subtract(1, r, out=tmp)
+        d_r *= tmp
+        d_gh[t, :, : 2 * k] = d_gi[t, :, : 2 * k]
+        np.multiply(d_n, r, out=d_gh[t, :, 2 * k :])
+        carry = g_t * z
+        carry += d_gh[t] @ w
+    d_gh_rows = d_gh.reshape(-1, 3 * k)
+    d_w = d_gh_rows.T @ previous.reshape(-1, k)
+    grads = (None, d_gi, carry, d_w)
+    return (*grads, d_gh_rows.sum(axis=0)) if bias else grads
+
+
+GRU_CELL = register(Op("gru_cell", NARY, _vjp_gru_cell, array=_gru_cell))
+GRU_SEQUENCE = register(Op("gru_sequence", NARY, _vjp_gru_sequence, array=_gru_sequence))
+
+
 __all__ = [
     "ATTENTION",
     "BATCH_NORM",
     "EMBEDDING",
     "GELU",
     "GELU_GRAD",
+    "GRU_CELL",
+    "GRU_SEQUENCE",
     "LAYER_NORM",
     "LOG_SOFTMAX",
     "SILU",
@@ -609,6 +800,7 @@ __all__ = [
     "SOFTMAX_CROSS_ENTROPY",
     "SOFTPLUS",
     "AttentionSpec",
+    "GRUSpec",
     "GeluSpec",
     "Labels",
     "NormSpec",

@@ -1,5 +1,5 @@
 """Layers, one module per family: linear, containers, activations, dropout, conv,
-pooling, norm, embedding, flatten.
+pooling, norm, embedding, flatten, recurrent, attention.
 
 Batches are rows: a layer takes an array of shape ``(batch, features)`` (or one
 sample of shape ``(features,)``) as a Tensor or anything numpy takes, and returns a
@@ -25,8 +25,9 @@ from .activations import (
     activation_name,
     get_activation,
 )
+from .attention import MultiheadAttention, causal_mask
 from .base import check_width
-from .containers import Sequential
+from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
@@ -34,10 +35,13 @@ from .flatten import Flatten
 from .linear import Linear
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AvgPool2d, MaxPool2d
+from .recurrent import GRU, RNN, GRUCell, RNNCell
 
 __all__ = [
     "ACTIVATIONS",
     "GELU",
+    "GRU",
+    "RNN",
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
@@ -46,10 +50,15 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "MaxPool2d",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "SiLU",
@@ -58,6 +67,7 @@ __all__ = [
     "Softplus",
     "Tanh",
     "activation_name",
+    "causal_mask",
     "check_width",
     "get_activation",
 ]

@@ -344,7 +344,9 @@ def test_programs_use_every_op_and_share_values():
     """The generator makes what the differential test claims to cover."""
     used, shared = set(), False
 
-    @settings(max_examples=200, derandomize=True, database=None)
+    # 400: with 200 the derandomized draws missed log_softmax once nn (with the nn ops) was
+    # imported in the same session
+    @settings(max_examples=400, derandomize=True, database=None)
     @given(programs())
     def collect(program):
         nonlocal shared

@@ -74,6 +74,11 @@ TOUR_FILES = [
     "digits_history.png",
     "digits_gradient_flow.png",
     "digits_test.png",
+    "digits_cnn_features.png",
+    "digits_cnn_filters.png",
+    "makemore_transformer_loss.png",
+    "makemore_transformer_samples.txt",
+    "makemore_transformer.npz",
     "gradient_flow_kaiming_activations.png",
     "gradient_flow_modules.svg",
 ]
@@ -108,7 +113,14 @@ def test_tour_runs_every_example_into_one_folder(dot, tmp_path):
     assert "cross-entropy (a − y)·x       = 0.982014" in stdout
     # digits: early stopping and the promised test accuracy
     assert "(early stop)" in stdout
-    assert number(r"digits: .*\n(?:.*\n)*?test accuracy (\S+)", stdout) >= 0.97
+    mlp = number(r"digits: .*\n(?:.*\n)*?test accuracy (\S+)", stdout)
+    assert mlp >= 0.97
+    # the CNN on the same split beats the MLP
+    assert number(r"CNN: .*\n(?:.*\n)*?test accuracy (\S+)", stdout) > mlp
+    # makemore's short run: its log format, learning, samples
+    assert re.search(r"^step 490 \| loss \d\.\d{4} \| step time [\d.]+ms$", stdout, re.M)
+    assert number(r"(?m)^step 500 train loss: \S+ test loss: (\S+)", stdout) < 2.6
+    assert re.search(r"^\d+ samples that are new:$", stdout, re.M)
     assert "failed:" not in stdout
 
 

@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn.functional as F
-from autodiff import Tensor, gradcheck, toposort
+from autodiff import Tensor, gradcheck, ops, toposort
 from autodiff.ops import OPS
 from autodiff.ops.nn import erf_series
+from autodiff.tensor import _nary
 
 
 def _t(rng, *shape, scale=1.0):
@@ -21,6 +22,12 @@ def _weighted(y, rng):
     squared in part, so second derivatives of linear ops are not all zero."""
     w = rng.standard_normal(y.shape)
     return (y * w).sum() + (y * y).sum() * 0.5
+
+
+def _gru(op, *operands):
+    """The fused GRU ops (used by nn.GRUCell and nn.GRU) applied to Tensors directly."""
+    operands = (ops.GRUSpec(), *operands)
+    return _nary(op, operands, op.array(*(getattr(x, "data", x) for x in operands)))
 
 
 CASES = {
@@ -65,6 +72,14 @@ CASES = {
         lambda r: [_t(r, 1, 3, 2), _t(r, 1, 3, 2), _t(r, 1, 3, 2)],
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
     ),
+    "gru_cell": (
+        lambda r: [_t(r, 2, 6), _t(r, 2, 2), _t(r, 6, 2), _t(r, 6)],
+        lambda gi, h, w, b: _gru(ops.GRU_CELL, gi, h, w, b),
+    ),
+    "gru_sequence": (
+        lambda r: [_t(r, 3, 1, 6), _t(r, 1, 2), _t(r, 6, 2)],
+        lambda gi, h, w: _gru(ops.GRU_SEQUENCE, gi, h, w),
+    ),
     "attention_mask": (
         lambda r: [_t(r, 3, 2), _t(r, 3, 2), _t(r, 3, 2)],
         lambda q, k, v: F.scaled_dot_product_attention(
@@ -99,6 +114,8 @@ NN_OPS = {
     "silu",
     "softplus_beta",
     "scaled_dot_product_attention",
+    "gru_cell",
+    "gru_sequence",
 }
 
 
