@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import MODE, NARY, UNARY, Node, backpropagate, check_forward
+from .engine import MODE, Node, backpropagate, recording
 from .ops import Op, core
+from .ops.nn import loss_and_labels
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -73,20 +74,19 @@ def _shapes(*xs: Any) -> str:
     return " and ".join(str(np.shape(x.data if isinstance(x, Tensor) else x)) for x in xs)
 
 
-def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
-    """A recorded Tensor produced by ``op`` (the caller checked that it needs a graph)."""
+def _node(op: Op | None, data: Any, a: Any, b: Any) -> Tensor:
+    """The Tensor ``op`` computed, ``data``, with operands ``a`` and ``b`` in its slots as
+    the op's layout says (the caller checked that one of them requires grad): the one
+    place a Tensor is made by an op. A leaf when ``op`` is None or the calling thread
+    records nothing (``no_grad``)."""
     if data.__class__ is not _ndarray:
         data = np.asarray(data)
-    if not MODE.plain:
-        if MODE.anomaly:
-            operands = tuple(a) if op.kind == NARY else (a,) if op.kind == UNARY else (a, b)
-            check_forward(op, data, operands)
-        if not MODE.grad_enabled:
-            return _leaf(data)
+    if op is not None and not MODE.plain and not recording(op, data, a, b):
+        op = a = b = None
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = True
+    t.requires_grad = op is not None
     t.label = ""
     t._op = op
     t._a = a
@@ -97,15 +97,7 @@ def _node(op: Op, data: Any, a: Any, b: Any) -> Tensor:
 
 def _leaf(data: Any) -> Tensor:
     """A Tensor that records nothing (no input required grad, or recording is off)."""
-    if data.__class__ is not _ndarray:
-        data = np.asarray(data)
-    t = _new(Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = False
-    t.label = ""
-    t._op = t._a = t._b = t._g = None
-    return t
+    return _node(None, data, None, None)
 
 
 def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
@@ -130,7 +122,7 @@ def _binop(op: Op, a: Tensor, other: Any, reflected: bool = False) -> Any:
             verb = "do not align" if np.ndim(xa) and np.ndim(xb) else "do not align (0-d operand)"
         raise ValueError(f"{_op_name(op)}: shapes {_shapes(left, right)} {verb}") from err
     a_node = a.requires_grad
-    if not (a_node or b_node) or not MODE.grad_enabled:
+    if not (a_node or b_node):
         return _leaf(data)
     # Operands in call order; those that need no grad are kept as plain constants.
     mine = a if a_node else xa
@@ -165,7 +157,8 @@ def _op_name(op: Op) -> str:
 
 
 def _param_op(op: Op, x: Tensor, param: Any, data: Any) -> Tensor:
-    if x.requires_grad and MODE.grad_enabled:
+    """The node of a PARAM op: ``x`` and a constant parameter (an axis, a shape, ...)."""
+    if x.requires_grad:
         return _node(op, data, x, param)
     return _leaf(data)
 
@@ -763,9 +756,7 @@ def _index_item(i: Any) -> Any:
 
 def _nary(op: Op, operands: Sequence[Any], data: Any) -> Tensor:
     """A node over several operands; those that need no grad are kept as constants."""
-    if not MODE.grad_enabled or not any(
-        isinstance(x, Tensor) and x.requires_grad for x in operands
-    ):
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in operands):
         return _leaf(data)
     kept = tuple(x if not isinstance(x, Tensor) or x.requires_grad else x.data for x in operands)
     return _node(op, data, kept, None)
@@ -857,8 +848,7 @@ def softmax_cross_entropy(logits: Tensor, labels: Any, reduction: str = "none") 
             f"{fn}: label {y[at]} at index {at} is out of range for {classes} classes "
             f"(labels are 0..{classes - 1})"
         )
-    param = ops.Labels(y, reduction)
-    data = ops.SOFTMAX_CROSS_ENTROPY.array(logits.data, param)  # type: ignore[misc]
+    data, param = loss_and_labels(logits.data, y, reduction)
     return _param_op(ops.SOFTMAX_CROSS_ENTROPY, logits, param, data)
 
 

@@ -12,9 +12,9 @@ function runs on floats, on numpy arrays and on graph nodes. Run on nodes (which
 what ``backward(create_graph=True)`` does) it records the backward pass as a graph,
 and gradients become differentiable again.
 
-Operand layouts (``kind``) are those of :mod:`autodiff.engine`: ``UNARY``, ``PARAM``
-(one operand plus a fixed parameter such as an exponent or a slope), ``BINARY`` (two
-operands, either of which may be a constant) and ``NARY``.
+Operand layouts are the :class:`~autodiff.engine.Layout` objects of :mod:`autodiff.engine`:
+``UNARY``, ``PARAM`` (one operand plus a fixed parameter such as an exponent or a slope),
+``BINARY`` (two operands, either of which may be a constant) and ``NARY``.
 """
 
 from __future__ import annotations
@@ -25,16 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import BINARY, PARAM, RPARAM, Node
+from ..engine import BINARY, PARAM, RPARAM, Layout, Node
 
 
 class Op:
     """One primitive: its name, operand layout, forward kernels and vjp.
 
+    ``layout`` (one of UNARY, PARAM, BINARY, NARY of :mod:`autodiff.engine`) says how
+    a node of this op keeps its operands and how the vjps are called on them.
     A ``BINARY`` op has one vjp per operand (``vjp`` for the first, ``vjp_b`` for the
     second) and two derived ops for when one side is a constant: ``const_b``
-    (``x + 1``, kind PARAM) and ``const_a`` (``1 / x``, kind RPARAM). They share the
-    name, kernels and vjps; only the side that is a node is differentiated.
+    (``x + 1``, layout PARAM) and ``const_a`` (``1 / x``, layout RPARAM). They share
+    the name, kernels and vjps; only the side that is a node is differentiated.
 
     >>> from autodiff.ops import OPS
     >>> OPS["tanh"].vjp(1.0, 0.5, 0.5493)  # d tanh / dx where tanh(x) = 0.5
@@ -43,7 +45,7 @@ class Op:
 
     __slots__ = (
         "name",
-        "kind",
+        "layout",
         "scalar",
         "array",
         "vjp",
@@ -57,7 +59,7 @@ class Op:
     def __init__(
         self,
         name: str,
-        kind: int,
+        layout: Layout,
         vjp: Callable[..., Any],
         scalar: Callable[..., Any] | None = None,
         array: Callable[..., Any] | None = None,
@@ -66,8 +68,15 @@ class Op:
         symbol: str = "",
         builtin: bool = True,
     ) -> None:
+        if not isinstance(layout, Layout):
+            raise TypeError(
+                f"op {name!r}: layout must be one of UNARY, PARAM, BINARY, NARY "
+                f"(autodiff.engine), got {layout!r}"
+            )
+        if layout is RPARAM and vjp_b is None:
+            vjp_b = vjp  # a constant-left op's one vjp is its node operand's
         self.name = name
-        self.kind = kind
+        self.layout = layout
         self.vjp = vjp
         self.vjp_b = vjp_b
         self.scalar = scalar
@@ -76,11 +85,18 @@ class Op:
         self.builtin = builtin
         self.const_a: Op | None = None
         self.const_b: Op | None = None
-        if kind == BINARY:
+        if layout is BINARY:
             if vjp_b is None:
                 raise ValueError(f"binary op {name!r} needs vjp_b, the second operand's vjp")
-            self.const_b = Op(name, PARAM, vjp, scalar, array, symbol=symbol, builtin=builtin)
-            self.const_a = Op(name, RPARAM, vjp_b, scalar, array, symbol=symbol, builtin=builtin)
+            self.const_b, self.const_a = (
+                Op(name, side, vjp, scalar, array, vjp_b=vjp_b, symbol=symbol, builtin=builtin)
+                for side in (PARAM, RPARAM)
+            )
+
+    @property
+    def kind(self) -> Layout:
+        """The layout, by its former name."""
+        return self.layout
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"

@@ -44,19 +44,33 @@ LOG_SOFTMAX = register(
 
 
 class Labels:
-    """The parameter of ``softmax_cross_entropy``: integer labels, the reduction, and
-    the softmax its forward computed, saved for the vjp (as PyTorch saves tensors for
-    backward): the gradient is softmax − onehot, so backward needs no second ``exp``.
+    """The parameter of a ``softmax_cross_entropy`` node: integer labels, the reduction,
+    each row's (row, label) pick, and ``probs``, the softmax of the logits: the node's
+    second output, which its vjp (softmax − onehot) reads instead of a second ``exp``.
+    Made with the node by :func:`loss_and_labels` and never changed afterwards.
     """
 
     __slots__ = ("labels", "reduction", "picks", "probs")
 
-    def __init__(self, labels: np.ndarray, reduction: str) -> None:
+    def __init__(self, labels: np.ndarray, reduction: str, picks: Any, probs: np.ndarray) -> None:
         self.labels = labels
         self.reduction = reduction  # "none", "mean" or "sum"
-        flat = labels.reshape(-1)
-        self.picks = (np.arange(len(flat)), flat)  # (row, label) of each row's loss
-        self.probs: np.ndarray | None = None
+        self.picks = picks
+        self.probs = probs
+
+
+def loss_and_labels(x: np.ndarray, labels: np.ndarray, reduction: str) -> tuple[Any, Labels]:
+    """The forward of ``softmax_cross_entropy`` on logits ``x`` (..., C): the loss and
+    the node's parameter, which keeps the softmax computed on the way.
+
+    >>> loss, param = loss_and_labels(np.array([[0.0, 0.0]]), np.array([1]), "mean")
+    >>> round(float(loss), 4), param.probs.tolist()
+    (0.6931, [[0.5, 0.5]])
+    """
+    flat = labels.reshape(-1)
+    picks = (np.arange(len(flat)), flat)  # (row, label) of each row's loss
+    loss, probs = _fused(x, picks, reduction, labels.shape)
+    return loss, Labels(labels, reduction, picks, probs)
 
 
 # The smallest row sum of exponents that keeps full precision after a shared shift:
@@ -83,20 +97,23 @@ def _exp_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return shifted, e, np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
 
 
-def _softmax_cross_entropy(x: np.ndarray, param: Labels) -> np.ndarray:
+def _fused(x: np.ndarray, picks: Any, reduction: str, shape: Any) -> tuple[Any, np.ndarray]:
     # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
     # path of training, log-sum-exp after a shift, so logits of 1e4 stay finite.
     rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-    shifted, e, total = _exp_rows(rows)
-    losses = np.log(total[:, 0]) - shifted[param.picks]
-    e /= total
-    param.probs = e
-    if param.reduction == "none":
-        return losses.reshape(param.labels.shape)  # type: ignore[no-any-return]
+    shifted, probs, total = _exp_rows(rows)
+    losses = np.log(total[:, 0]) - shifted[picks]
+    probs /= total
+    if reduction == "none":
+        return losses.reshape(shape), probs
     total_loss = np.add.reduce(losses)
-    if param.reduction == "mean":  # an empty batch's mean is 0, as Tensor.mean's
+    if reduction == "mean":  # an empty batch's mean is 0, as Tensor.mean's
         total_loss = total_loss * (1.0 / max(len(losses), 1))
-    return np.asarray(total_loss)
+    return np.asarray(total_loss), probs
+
+
+def _softmax_cross_entropy(x: np.ndarray, param: Labels) -> np.ndarray:
+    return _fused(x, param.picks, param.reduction, param.labels.shape)[0]  # type: ignore[no-any-return]
 
 
 def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
@@ -113,18 +130,17 @@ def _vjp_softmax_cross_entropy(g: Any, out: Any, x: Any, param: Labels) -> Any:
             g = g * (1.0 / n)
         if isinstance(x, Node):
             probs = x.softmax(axis=-1)  # type: ignore[attr-defined]
-        else:  # the forward's softmax, kept in rows
-            probs = param.probs.reshape(xd.shape)  # type: ignore[union-attr]
+        else:  # the node's softmax, kept in rows
+            probs = param.probs.reshape(xd.shape)
         return g * (probs - onehot)
-    probs = param.probs
-    assert probs is not None  # a Labels parameter is made with its node, by the forward
+    # The softmax the node keeps (Labels.probs), not recomputed: a second exp of the
+    # logits is 3-5% of a digits training epoch (benchmarks/tensor.py).
     if reduction == "none":
-        grad = probs * np.reshape(g, (-1, 1))
-        grad[param.picks] -= np.reshape(g, -1)
+        scale, picked = np.reshape(g, (-1, 1)), np.reshape(g, -1)
     else:
-        scale = g * (1.0 / n) if reduction == "mean" else g
-        grad = probs * scale
-        grad[param.picks] -= scale
+        scale = picked = g * (1.0 / n) if reduction == "mean" else g
+    grad = param.probs * scale
+    grad[param.picks] -= picked
     return grad if grad.shape == x.shape else grad.reshape(x.shape)
 
 

@@ -21,7 +21,7 @@ import graphviz
 import numpy as np
 
 from ..atomic import write_atomic
-from ..engine import FREED_KIND, PARAM, RPARAM, Node, toposort
+from ..engine import FREED, PARAM, RPARAM, Node, toposort
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program is needed to render; install Graphviz "
@@ -93,19 +93,20 @@ def op_label(node: Any, precision: int = 4) -> str:
     op = node._op
     if op is None:
         return ""
-    if op.kind == FREED_KIND:
+    if op.layout is FREED:
         return "(freed)"
     if op.name == "neg":
         return "*-1"  # how the course draws a negation
-    if op.kind == PARAM and op.symbol:  # x op c: the constant after the symbol
-        return f"{op.symbol}{_constant(node._b, precision)}"
-    if op.kind == RPARAM:  # c op x; for + and * the order does not matter: "+1"
-        c = _constant(node._a, precision)
+    layout, operands = op.layout, node._operands()
+    if layout is PARAM and op.symbol:  # x op c: the constant after the symbol
+        return f"{op.symbol}{_constant(operands[1], precision)}"
+    if layout is RPARAM:  # c op x; for + and * the order does not matter: "+1"
+        c = _constant(operands[0], precision)
         if not op.symbol:  # a function of two operands, the constant first: arctan2(0.5, x)
             return f"{op.name}({c}, x)"
         return f"{op.symbol}{c}" if op.symbol in ("+", "*") else f"{c}{op.symbol}x"
-    if op.kind == PARAM and node._b is not None:
-        param = _constant(node._b, precision)
+    if layout is PARAM and operands[1] is not None:
+        param = _constant(operands[1], precision)
         return f"{op.name}({param})" if param else op.name
     return op.name
 
@@ -208,7 +209,7 @@ def draw_graph(
     for name, limit in (("max_depth", max_depth), ("max_nodes", max_nodes)):
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValueError(f"{name} must be a positive int or None, got {limit!r}")
-    if root._op is not None and root._op.kind == FREED_KIND:  # type: ignore[attr-defined]
+    if root._op is not None and root._op.layout is FREED:  # type: ignore[attr-defined]
         raise ValueError(
             "the graph under this tensor was freed by backward(); call "
             "backward(retain_graph=True) to keep it for drawing"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..atomic import write_atomic
-from ..engine import BINARY, NARY, PARAM, RPARAM, UNARY, Node, backpropagate, toposort
+from ..engine import BINARY, PARAM, RPARAM, Node, backpropagate, toposort
 from .graph import (
     DEFAULT_MAX_NODES,
     DEFAULT_TIMEOUT,
@@ -140,19 +140,20 @@ def _formula(node: Any, parts: list[str], times: str) -> str:
     are taken from the node), e.g. ``w0·x0``, ``exp(-n)``, ``1/(n + 1)``; ``times``
     is the multiplication sign (``·`` between names, ``×`` between numbers)."""
     op = node._op
-    kind = op.kind
+    kind = op.layout
+    a, b = (*node._operands(), None, None)[:2]
     symbol = times if op.symbol == "*" else op.symbol
     if op.name == "neg":  # -x, but -(1.00): "-1.00" would read as a number
         return f"-{parts[0]}" if re.fullmatch(r"[A-Za-z_][\w.]*", parts[0]) else f"-({parts[0]})"
     if symbol and kind in (BINARY, PARAM, RPARAM):
-        if kind == BINARY:
+        if kind is BINARY:
             left, right = parts
-        elif kind == PARAM:
-            left, right = parts[0], _constant(node._b, 4)
+        elif kind is PARAM:
+            left, right = parts[0], _constant(b, 4)
         elif op.symbol in ("+", "*"):  # c + x is written x + c, as the drawing does
-            left, right = parts[0], _constant(node._a, 4)
+            left, right = parts[0], _constant(a, 4)
         else:
-            left, right = _constant(node._a, 4), parts[0]
+            left, right = _constant(a, 4), parts[0]
         binds = _BINDS.get(symbol, 2)
         spaced = f" {symbol} " if binds == 1 else symbol
         # a - (b - c), a/(b·c), and a negation never glued to an operator: a·(-b)
@@ -161,39 +162,17 @@ def _formula(node: Any, parts: list[str], times: str) -> str:
             right_needs = 5
         left_needs = binds + 1 if symbol == "**" else binds
         return f"{_operand(left, left_needs)}{spaced}{_operand(right, right_needs)}"
-    if kind == PARAM and node._b is not None:
+    if kind is PARAM and b is not None:
         return f"{op_label(node)}({parts[0]})"
     return f"{op.name}({', '.join(parts)})"
 
 
 def _local_grads(node: Any, g: float) -> list[tuple[int, Any, float]]:
     """``(operand position, operand, its gradient)`` for each node operand of
-    ``node`` given ``g`` = d(root)/d(node): each op's vjp, called with the operand
-    layout of its kind exactly as :func:`autodiff.engine.backpropagate` calls it."""
+    ``node`` given ``g`` = d(root)/d(node): the op's vjps, called through the operand
+    layout (:class:`autodiff.engine.Layout`) as the backward pass calls them."""
     op = node._op
-    kind = op.kind
-    out = node.data
-    if kind == UNARY:
-        return [(0, node._a, float(op.vjp(g, out, node._a.data)))]
-    if kind == PARAM:
-        return [(0, node._a, float(op.vjp(g, out, node._a.data, node._b)))]
-    if kind == RPARAM:
-        return [(1, node._b, float(op.vjp(g, out, node._a, node._b.data)))]
-    if kind == BINARY:
-        a, b = node._a, node._b
-        return [
-            (0, a, float(op.vjp(g, out, a.data, b.data))),
-            (1, b, float(op.vjp_b(g, out, a.data, b.data))),
-        ]
-    if kind == NARY:
-        xs = node._a
-        gs = op.vjp(g, out, *(getattr(x, "data", x) for x in xs))
-        return [
-            (i, x, float(gx))
-            for i, (x, gx) in enumerate(zip(xs, gs, strict=True))
-            if isinstance(x, Node)
-        ]
-    raise ValueError(f"cannot step through op {op.name!r}")
+    return [(i, x, float(gx)) for i, x, gx in op.layout.vjps(op, node, g, False)]
 
 
 def _local_symbol(node: Any, position: int, names: dict[int, str], name: str) -> str:
@@ -202,10 +181,10 @@ def _local_symbol(node: Any, position: int, names: dict[int, str], name: str) ->
     differences, ``∂u/∂x`` otherwise (its value is always the vjp's number)."""
     op = node._op
     if op.name == "*":
-        if op.kind == BINARY:
-            other = node._b if position == 0 else node._a
-            return _operand(names[id(other)], 2)
-        return _wrap(_constant(node._b if op.kind == PARAM else node._a, 4))
+        a, b = node._operands()
+        if op.layout is BINARY:
+            return _operand(names[id(b if position == 0 else a)], 2)
+        return _wrap(_constant(b if op.layout is PARAM else a, 4))
     if op.name == "+":
         return "1"
     if op.name == "-":
