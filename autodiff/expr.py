@@ -144,7 +144,8 @@ def normal_name(name: str) -> str:
 
 
 def names(tree: ast.Expression) -> list[str]:
-    """The variable names used, in order of first appearance (function names left out)."""
+    """The variable names used, each once, in the order of a breadth-first walk of the tree
+    (function names left out)."""
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     seen: list[str] = []
     for node in ast.walk(tree):

@@ -75,35 +75,7 @@ def test_cross_validate_scores_equal_on_serial_loky_threading_and_dask(dask_clie
             np.testing.assert_array_equal(scores[key], serial[key], err_msg=backend)
 
 
-def _grad_mode_is_per_thread():
-    """Whether no_grad in one thread leaves recording on in another (issue 13's core fix)."""
-    import threading
-
-    from autodiff import Value, no_grad
-
-    inside, done = threading.Event(), threading.Event()
-
-    def hold():
-        with no_grad():
-            inside.set()
-            done.wait(5)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    inside.wait(5)
-    x = Value(3.0)
-    records = bool((x * x).op)
-    done.set()
-    t.join()
-    return records
-
-
 def test_cross_validate_on_the_threading_backend_equals_serial():
-    if not _grad_mode_is_per_thread():
-        pytest.xfail(
-            "grad mode is process-wide: a fold's evaluate (no_grad) stops recording in "
-            "the other thread; passes once no_grad is per thread (issue 13)"
-        )
     serial = run()
     with joblib.parallel_config(backend="threading", n_jobs=2):
         threaded = run()
@@ -113,9 +85,6 @@ def test_cross_validate_on_the_threading_backend_equals_serial():
 
 def test_threading_backend_runs_the_folds_in_two_threads():
     import threading
-
-    if not _grad_mode_is_per_thread():
-        pytest.xfail("grad mode is process-wide until issue 13's per-thread no_grad lands")
 
     X, y = blobs()
     seen = set()
