@@ -270,6 +270,11 @@ class Tensor(Node):
     def __len__(self) -> int:
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor, as numpy's (``__len__`` alone would make a
+        0-d tensor's truth a TypeError); more elements are ambiguous: numpy's ValueError."""
+        return bool(self.data)
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
         extra = ""

@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 import time
 
 import pytest
@@ -11,8 +10,6 @@ from autodiff import Value
 from autodiff.cli import main
 from autodiff.viz import step_page
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 COURSE = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
 AT = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
 X0_LINE = "∂f/∂x0 = w0 · ∂f/∂(w0·x0) = 2.00 × 0.20 = 0.39"
@@ -153,46 +150,10 @@ def test_cli_step_writes_the_page(dot, tmp_path, capsys):
 # --- the page in a real browser --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Headless Chromium from Debian's packages, driven by Selenium; never downloaded.
-
-    Skipped locally when missing, a failure in CI (CI must run these)."""
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing.append("the selenium package")
-    if shutil.which("dot") is None:
-        missing.append("Graphviz's dot")
-    if missing:
-        message = (
-            "browser tests need "
-            + ", ".join(missing)
-            + " (apt-get install chromium chromium-driver)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run them")
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    options.binary_location = CHROMIUM
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(1400, 800)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+@pytest.fixture
+def browser(chromium, dot):
+    """The session's headless Chromium (tests/conftest.py); the pages need dot too."""
+    return chromium
 
 
 def _grad_text(driver, node_id):

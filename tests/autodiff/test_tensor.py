@@ -1004,3 +1004,10 @@ def test_mean_of_nothing_is_nan_as_numpy():
     assert x.grad.shape == (0,)
     assert np.isnan(Tensor(np.zeros((0, 3))).mean(axis=0).data).all()
     assert Tensor(np.zeros((2, 0))).mean(axis=0).shape == (0,)
+
+
+def test_truth_of_a_tensor_is_numpys():
+    assert bool(Tensor(1.0)) and not bool(Tensor(0.0)) and bool(Tensor([2.0]))
+    assert (Tensor(0.0) or "fallback") == "fallback"
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
