@@ -17,9 +17,9 @@ function runs on floats, on numpy arrays and on graph nodes. Run on nodes (which
 what ``backward(create_graph=True)`` does) it records the backward pass as a graph,
 and gradients become differentiable again.
 
-Operand layouts (``kind``) are those of :mod:`autodiff.engine`: ``UNARY``, ``PARAM``
-(one operand plus a fixed parameter such as an exponent or a slope), ``BINARY`` (two
-operands, either of which may be a constant) and ``NARY``.
+Operand layouts are the :class:`~autodiff.engine.Layout` objects of :mod:`autodiff.engine`:
+``UNARY``, ``PARAM`` (one operand plus a fixed parameter such as an exponent or a slope),
+``BINARY`` (two operands, either of which may be a constant) and ``NARY``.
 """
 
 from .conv import (

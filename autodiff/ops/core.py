@@ -1,21 +1,6 @@
-"""The op table's core: the :class:`Op` record, the registry, and the helpers vjps use.
-
-Each :class:`Op` holds
-- ``scalar``: the forward on Python floats (what Value computes), with IEEE results
-  (``log(0) = -inf``, ``1/0 = inf``, ``(-1)**0.5 = nan``) instead of Python's exceptions;
-- ``array``: the forward on numpy arrays (what Tensor computes);
-- ``vjp(g, out, *operands)``: the vector-Jacobian product, the gradient of each
-  operand given ``g``, the gradient of the output.
-
-The vjps use only arithmetic, comparisons and the helpers below, so the same
-function runs on floats, on numpy arrays and on graph nodes. Run on nodes (which is
-what ``backward(create_graph=True)`` does) it records the backward pass as a graph,
-and gradients become differentiable again.
-
-Operand layouts are the :class:`~autodiff.engine.Layout` objects of :mod:`autodiff.engine`:
-``UNARY``, ``PARAM`` (one operand plus a fixed parameter such as an exponent or a slope),
-``BINARY`` (two operands, either of which may be a constant) and ``NARY``.
-"""
+"""The op table's core: the :class:`Op` record, the registry, and the differentiable
+helpers vjps use. What an op holds, and why its vjp runs on floats, arrays and nodes
+alike, is told once in the package's docstring (:mod:`autodiff.ops`)."""
 
 from __future__ import annotations
 
