@@ -16,10 +16,6 @@ from ..random import get_rng
 from .base import _as_tensor, check_width
 
 
-def _pair(v: Any, n: int, owner: str, name: str, low: int = 1) -> tuple[int, ...]:
-    return F._tuple(v, n, owner, name, low)
-
-
 def torch_uniform(shape: tuple[int, ...], fan_in: int, rng: Any, dtype: Any) -> np.ndarray:
     """PyTorch's default init of conv and linear weights and biases (kaiming_uniform
     with a = √5 gives the same bound): uniform in ±1/√fan_in.
@@ -61,14 +57,14 @@ class _ConvNd(Module):
                 f"{owner}: in_channels {in_channels} and out_channels {out_channels} must "
                 f"both be divisible by groups={groups}"
             )
-        self.kernel_size = _pair(kernel_size, self.nd, owner, "kernel_size")
-        self.stride = _pair(stride, self.nd, owner, "stride")
-        self.dilation = _pair(dilation, self.nd, owner, "dilation")
+        self.kernel_size = F._tuple(kernel_size, self.nd, owner, "kernel_size")
+        self.stride = F._tuple(stride, self.nd, owner, "stride")
+        self.dilation = F._tuple(dilation, self.nd, owner, "dilation")
         if isinstance(padding, str):
             F._conv_padding(padding, self.nd, self.kernel_size, self.stride, self.dilation, owner)
             self.padding: Any = padding
         else:
-            self.padding = _pair(padding, self.nd, owner, "padding", low=0)
+            self.padding = F._tuple(padding, self.nd, owner, "padding", low=0)
         if padding_mode != "zeros":
             raise ValueError(
                 f"{owner}: only padding_mode='zeros' is supported, got {padding_mode!r}"
