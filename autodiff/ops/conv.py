@@ -348,17 +348,57 @@ def _conv_dx(spec: ConvSpec, g: np.ndarray, w: np.ndarray, grows: Any = None) ->
         out=shares.reshape(len(offsets), -1, groups, cg).transpose(2, 0, 1, 3),
     )
     shares = shares.reshape(len(offsets), n, *spec.out_size, c)
-    padded = _is_padded(spec)
-    dxp = _scratch("dxp", (n, *_padded_size(spec), c), dtype) if padded else None
-    if dxp is None:
-        dxp = dx = np.zeros((n, *spec.x_shape[2:], c), dtype)
-    else:
-        dxp.fill(0)
-    for k, window in enumerate(offsets):
-        dxp[window] += shares[k]
-    if padded:
-        dx = dxp[_inside(spec)].copy()
+    pairs, cover = _fold_slices(
+        spec.x_shape[2:], spec.kernel, spec.stride, spec.padding, spec.dilation, spec.out_size
+    )
+    if cover is None:
+        dx = np.zeros((n, *spec.x_shape[2:], c), dtype)
+    else:  # an offset whose windows read every element once: its share starts dx
+        dx = np.empty((n, *spec.x_shape[2:], c), dtype)
+        into, share = pairs[cover]
+        dx[into] = shares[cover][share]
+    for k, (into, share) in enumerate(pairs):
+        if k != cover and into is not None:
+            dx[into] += shares[k][share]
     return _first(dx)
+
+
+@functools.lru_cache(maxsize=256)
+def _fold_slices(
+    size: Ints,
+    kernel: Ints,
+    stride: Ints,
+    padding: tuple[tuple[int, int], ...],
+    dilation: Ints,
+    out: Ints,
+) -> tuple[list[tuple[Any, Any]], int | None]:
+    """For each kernel offset, the slices of (N, *S, C) dx that its windows read inside
+    the unpadded input and the matching slices of its (N, *out, C) share (``None``s when
+    they read only padding); and an offset whose windows read each element once, if any
+    (then dx starts as its share: no zero fill)."""
+    pairs: list[tuple[Any, Any]] = []
+    cover = None
+    for k, offset in enumerate(np.ndindex(*kernel)):
+        into, share = [slice(None)], [slice(None)]
+        whole = True
+        for i, n, s, (lo, _), d, o in zip(
+            offset, size, stride, padding, dilation, out, strict=True
+        ):
+            start = i * d - lo  # where in x this offset of output 0's window is
+            first = max(0, -(start // s))  # the outputs whose element is inside x
+            last = min(o - 1, (n - 1 - start) // s)
+            if last < first:
+                break
+            into.append(slice(start + first * s, start + last * s + 1, s))
+            share.append(slice(first, last + 1))
+            whole = whole and s == 1 and start + first == 0 and start + last == n - 1
+        else:
+            pairs.append((tuple(into), tuple(share)))
+            if whole and cover is None:
+                cover = k
+            continue
+        pairs.append((None, None))
+    return pairs, cover
 
 
 def _conv_dw(
