@@ -267,25 +267,50 @@ def _im2col(spec: ConvSpec, x: np.ndarray) -> np.ndarray:
     g, kernel, out = spec.groups, spec.kernel, spec.out_size
     nd = len(kernel)
     if _is_padded(spec):
-        xp = _scratch("padded", (n, *_padded_size(spec), c), x.dtype)  # borders stay 0
+        xp, windows = _padded_windows(spec, x.dtype)
         xp[_inside(spec)] = _last(x)
     else:
         xp = _last(x)
-    s = xp.strides
+        windows = _windows_last(xp, spec)
+    length = n * math.prod(out)
+    cols = _take((length, c * math.prod(kernel)), x.dtype)
+    # each group's offsets and channels together: (N, *out, G, *K, C/G) in memory
+    into = cols.reshape(n, *out, g, math.prod(kernel), c // g)
+    if c // g < 4:  # short channel runs: a copy per offset, each over whole images
+        for k, window in enumerate(_offsets(spec)):
+            into[..., k, :] = xp[window].reshape(n, *out, g, c // g)
+    else:
+        groups_after_kernel = (*range(1 + nd), *range(2 + nd, 2 + 2 * nd), 1 + nd, 2 + 2 * nd)
+        into = into.reshape(n, *out, g, *kernel, c // g).transpose(groups_after_kernel)
+        np.copyto(into, windows.reshape(n, *out, *kernel, g, c // g))
+    return cols.reshape(length, g, -1).swapaxes(0, 1)
+
+
+def _windows_last(xp: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """A read-only view (N, *out, *kernel, C) of the windows of the padded channels-last
+    ``xp``."""
+    s, nd = xp.strides, len(spec.kernel)
     strides = (
         s[0],
         *(s[1 + a] * spec.stride[a] for a in range(nd)),
         *(s[1 + a] * spec.dilation[a] for a in range(nd)),
         s[-1],
     )
-    windows = as_strided(xp, (n, *out, *kernel, c), strides, writeable=False)
-    length = n * math.prod(out)
-    cols = _take((length, c * math.prod(kernel)), x.dtype)
-    # each group's offsets and channels together: (N, *out, G, *K, C/G) in memory
-    groups_after_kernel = (*range(1 + nd), *range(2 + nd, 2 + 2 * nd), 1 + nd, 2 + 2 * nd)
-    into = cols.reshape(n, *out, g, *kernel, c // g).transpose(groups_after_kernel)
-    np.copyto(into, windows.reshape(n, *out, *kernel, g, c // g))
-    return cols.reshape(length, g, -1).swapaxes(0, 1)
+    shape = (xp.shape[0], *spec.out_size, *spec.kernel, xp.shape[-1])
+    return as_strided(xp, shape, strides, writeable=False)
+
+
+def _padded_windows(spec: ConvSpec, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A reused padded (N, *padded, C) work array, its borders 0, and its windows view
+    (made once: ``as_strided`` costs as much as a small convolution's copy)."""
+    n, c = spec.x_shape[:2]
+    xp = _scratch("padded", (n, *_padded_size(spec), c), dtype)
+    cache = _work()
+    key = ("windows", xp.shape, xp.dtype, spec.kernel, spec.stride, spec.dilation)
+    made = cache.get(key)
+    if made is None or made[0] is not xp:  # none yet, or the work array was replaced
+        made = cache[key] = (xp, _windows_last(xp, spec))
+    return made  # type: ignore[no-any-return]
 
 
 def _conv_cols(spec: ConvSpec, cols: np.ndarray, w: np.ndarray, b: Any) -> np.ndarray:
