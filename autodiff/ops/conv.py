@@ -616,13 +616,13 @@ def _max_pool_tiles(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
     won = np.zeros(best.shape, dtype=kind)  # the offset i·kw + j of the best so far
     greater = np.empty(best.shape, dtype=bool)
     step = np.empty(best.shape, dtype=kind)
-    for k, (i, j) in enumerate(np.ndindex(kh, kw)):
-        if k:
-            candidate = moved[:, i : kh * ho : kh, j : kw * wo : kw]
-            np.greater(candidate, best, out=greater)
-            np.multiply(greater.view(np.uint8), kind(k), out=step)  # k where greater, else 0
-            np.maximum(won, step, out=won)  # the offsets come in increasing order
-            np.maximum(best, candidate, out=best)
+    for k in range(1, kh * kw):
+        i, j = divmod(k, kw)
+        candidate = moved[:, i : kh * ho : kh, j : kw * wo : kw]
+        np.greater(candidate, best, out=greater)
+        np.multiply(greater.view(np.uint8), kind(k), out=step)  # k where greater, else 0
+        np.maximum(won, step, out=won)  # the offsets come in increasing order
+        np.maximum(best, candidate, out=best)
     starts, steps = _tile_index(n, c, h, w, spec.kernel, spec.out_size)
     spec.index = _first(starts + np.take(steps, won))
     return _first(best)
