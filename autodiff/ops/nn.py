@@ -597,6 +597,63 @@ def _vjp_attention_arrays(
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
 
 
+# Multi-head self-attention's middle as one node: the packed projections qkv (N, L, 3E)
+# split into heads, attended, and the heads merged back to (N, L, E). Composed of Tensor
+# ops it is 12 nodes (three slices, their reshapes and transposes, the attention, the
+# merge), and the slices' gradients are three zero-filled scatters summed; here the
+# gradient is written once into its (N, L, 3, H, D) layout.
+
+
+class HeadsSpec:
+    """The fixed part of ``self_attention``: the number of heads and the attention's
+    own spec (scale, mask, and the weights its forward computed)."""
+
+    __slots__ = ("heads", "attention")
+
+    def __init__(self, heads: int, scale: float, mask: np.ndarray | None) -> None:
+        self.heads = heads
+        self.attention = AttentionSpec(scale, mask)
+
+    def __repr__(self) -> str:
+        return f"heads={self.heads}, {self.attention!r}"
+
+
+def _split_heads(qkv: Any, heads: int) -> tuple[Any, Any, Any]:
+    """q, k, v (N, H, L, D) as views of the packed projections ``qkv`` (N, L, 3·H·D)."""
+    n, length, width = qkv.shape
+    split = qkv.reshape(n, length, 3, heads, width // (3 * heads)).transpose(2, 0, 3, 1, 4)
+    return split[0], split[1], split[2]
+
+
+def _merge_heads(x: Any) -> Any:
+    """(N, H, L, D) -> (N, L, H·D)."""
+    n, heads, length, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(n, length, heads * d)
+
+
+def _self_attention(qkv: np.ndarray, spec: HeadsSpec) -> np.ndarray:
+    return _merge_heads(_attention(spec.attention, *_split_heads(qkv, spec.heads)))  # type: ignore[no-any-return]
+
+
+def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
+    n, length, width = qkv.shape
+    h = spec.heads
+    g_heads = g.reshape(n, length, h, width // (3 * h)).transpose(0, 2, 1, 3)
+    if isinstance(g, Node) or isinstance(qkv, Node):  # recorded: from differentiable ops
+        _, dq, dk, dv = _vjp_attention(g_heads, None, spec.attention, *_split_heads(qkv, h))
+        from ..tensor import concatenate  # (the op table is imported by tensor)
+
+        return concatenate([_merge_heads(d) for d in (dq, dk, dv)], axis=-1)
+    _, dq, dk, dv = _vjp_attention_arrays(g_heads, spec.attention, *_split_heads(qkv, h))
+    grad = np.empty_like(qkv)
+    for part, d in zip(_split_heads(grad, h), (dq, dk, dv), strict=True):
+        part[...] = d  # written through the views into grad's packed layout
+    return grad
+
+
+SELF_ATTENTION = register(Op("self_attention", PARAM, _vjp_self_attention, array=_self_attention))
+
+
 # --- fused recurrent cell and sequence (added for the recurrent layers) -------------------
 # A GRU step composed of Tensor ops is ~17 nodes (slices, two gates, the candidate, the
 # blend). ``gru_cell`` makes it one node; ``gru_sequence`` makes a whole sequence one node
@@ -795,6 +852,7 @@ __all__ = [
     "GRU_SEQUENCE",
     "LAYER_NORM",
     "LOG_SOFTMAX",
+    "SELF_ATTENTION",
     "SILU",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
@@ -802,6 +860,7 @@ __all__ = [
     "AttentionSpec",
     "GRUSpec",
     "GeluSpec",
+    "HeadsSpec",
     "Labels",
     "NormSpec",
     "Rows",
