@@ -78,30 +78,34 @@ def loss_and_labels(x: np.ndarray, labels: np.ndarray, reduction: str) -> tuple[
 _SAFE_SUM = {np.dtype(t): np.finfo(t).tiny / np.finfo(t).eps for t in (np.float32, np.float64)}
 
 
-def _exp_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shifted, exp(shifted), row sums) with every exponent <= 0, so logits of 1e4
-    never overflow. One shift for all rows (the largest logit) is a third of the cost
-    of a max per row; rows so far below it that their exponents underflow, or a nan
-    or inf anywhere, take the per-row shift."""
-    safe = _SAFE_SUM.get(rows.dtype)
-    if safe is not None and rows.size:
-        top = np.maximum.reduce(rows, None)
+def _exp_last(x: np.ndarray, keep_shifted: bool = True) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(shifted, exp(shifted), sums over the last axis) with every exponent <= 0, so
+    logits of 1e4 never overflow. One shift for the whole array (its largest element)
+    costs a fraction of a max per row (numpy's reduction over a short last axis is
+    slow); rows so far below it that their sums underflow, or a nan or inf anywhere,
+    take the per-row shift. Without ``keep_shifted`` the exponentials overwrite the
+    shifted values (which come back as None)."""
+    last = (x.ndim - 1,)
+    safe = _SAFE_SUM.get(x.dtype)
+    if safe is not None and x.size:
+        top = np.maximum.reduce(x, None)
         if top - top == 0:  # finite
-            shifted = rows - top
-            e = np.exp(shifted)
-            total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+            shifted = x - top
+            e = np.exp(shifted, out=None if keep_shifted else shifted)
+            total = _sum_over(e, last)
             if np.minimum.reduce(total, None) >= safe:
-                return shifted, e, total
-    shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
-    e = np.exp(shifted)
-    return shifted, e, np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+                return (shifted if keep_shifted else None), e, total
+    with np.errstate(invalid="ignore"):  # a row of -inf only is nan, as PyTorch
+        shifted = x - np.maximum.reduce(x, -1, None, None, True)  # type: ignore[call-overload]
+    e = np.exp(shifted, out=None if keep_shifted else shifted)
+    return (shifted if keep_shifted else None), e, _sum_over(e, last)
 
 
 def _fused(x: np.ndarray, picks: Any, reduction: str, shape: Any) -> tuple[Any, np.ndarray]:
     # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
     # path of training, log-sum-exp after a shift, so logits of 1e4 stay finite.
     rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-    shifted, probs, total = _exp_rows(rows)
+    shifted, probs, total = _exp_last(rows)
     losses = np.log(total[:, 0]) - shifted[picks]
     probs /= total
     if reduction == "none":
@@ -556,10 +560,9 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     scores *= spec.scale
     if spec.mask is not None:
         scores += spec.mask
+    _, weights, total = _exp_last(scores, keep_shifted=False)
     with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
-        scores -= np.maximum.reduce(scores, -1, keepdims=True)
-        weights = np.exp(scores, out=scores)
-        weights /= _sum_over(weights, (weights.ndim - 1,))
+        weights /= total
     spec.weights = weights
     return np.matmul(weights, v)
 
