@@ -561,8 +561,13 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     if spec.mask is not None:
         scores += spec.mask
     _, weights, total = _exp_last(scores, keep_shifted=False)
-    with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
+    with np.errstate(invalid="ignore"):
         weights /= total
+    if not np.isfinite(np.add.reduce(total, None)):
+        # a query that may attend to no key gets weights 0 (an output of 0), as PyTorch's
+        # scaled_dot_product_attention; a nan among the scores stays nan
+        nowhere = np.logical_and.reduce(scores == -np.inf, -1, keepdims=True)
+        weights[np.broadcast_to(nowhere, weights.shape)] = 0
     spec.weights = weights
     return np.matmul(weights, v)
 
