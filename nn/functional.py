@@ -538,6 +538,16 @@ def _causal_mask(n_queries: int, n_keys: int, dtype: Any) -> np.ndarray:
     return mask
 
 
+def _self_attention(qkv: Tensor, num_heads: int, mask: np.ndarray | None) -> Tensor:
+    """Multi-head self-attention's middle as one node: ``qkv`` (N, L, 3E), the packed
+    query, key and value projections, split into ``num_heads`` heads, attended with the
+    additive ``mask`` (broadcasting to (N, H, L, L)) and scale 1/√(E/H), and the heads
+    merged back to (N, L, E). ``nn.MultiheadAttention`` uses it when no weights are
+    returned and no dropout applies."""
+    spec = ops.HeadsSpec(num_heads, 1 / math.sqrt(qkv.shape[-1] // (3 * num_heads)), mask)
+    return _param_op(ops.SELF_ATTENTION, qkv, spec, ops.SELF_ATTENTION.array(qkv.data, spec))  # type: ignore[misc]
+
+
 def scaled_dot_product_attention(
     query: Any,
     key: Any,
@@ -552,7 +562,8 @@ def scaled_dot_product_attention(
 
     ``attn_mask``: a boolean array (True: may attend) or a float array added to the
     scores, broadcasting to (..., L, S); ``is_causal``: query i attends to keys 0..i.
-    The mask is a constant (no gradient flows to it). ``dropout_p`` must be 0.
+    The mask is a constant (no gradient flows to it); a query it hides every key from
+    gets an output of 0, as PyTorch's. ``dropout_p`` must be 0.
 
     >>> q = np.zeros((1, 2, 4))
     >>> v = np.array([[[1.0], [3.0]]])

@@ -78,30 +78,34 @@ def loss_and_labels(x: np.ndarray, labels: np.ndarray, reduction: str) -> tuple[
 _SAFE_SUM = {np.dtype(t): np.finfo(t).tiny / np.finfo(t).eps for t in (np.float32, np.float64)}
 
 
-def _exp_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shifted, exp(shifted), row sums) with every exponent <= 0, so logits of 1e4
-    never overflow. One shift for all rows (the largest logit) is a third of the cost
-    of a max per row; rows so far below it that their exponents underflow, or a nan
-    or inf anywhere, take the per-row shift."""
-    safe = _SAFE_SUM.get(rows.dtype)
-    if safe is not None and rows.size:
-        top = np.maximum.reduce(rows, None)
+def _exp_last(x: np.ndarray, keep_shifted: bool = True) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(shifted, exp(shifted), sums over the last axis) with every exponent <= 0, so
+    logits of 1e4 never overflow. One shift for the whole array (its largest element)
+    costs a fraction of a max per row (numpy's reduction over a short last axis is
+    slow); rows so far below it that their sums underflow, or a nan or inf anywhere,
+    take the per-row shift. Without ``keep_shifted`` the exponentials overwrite the
+    shifted values (which come back as None)."""
+    last = (x.ndim - 1,)
+    safe = _SAFE_SUM.get(x.dtype)
+    if safe is not None and x.size:
+        top = np.maximum.reduce(x, None)
         if top - top == 0:  # finite
-            shifted = rows - top
-            e = np.exp(shifted)
-            total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+            shifted = x - top
+            e = np.exp(shifted, out=None if keep_shifted else shifted)
+            total = _sum_over(e, last)
             if np.minimum.reduce(total, None) >= safe:
-                return shifted, e, total
-    shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
-    e = np.exp(shifted)
-    return shifted, e, np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+                return (shifted if keep_shifted else None), e, total
+    with np.errstate(invalid="ignore"):  # a row of -inf only is nan, as PyTorch
+        shifted = x - np.maximum.reduce(x, -1, None, None, True)  # type: ignore[call-overload]
+    e = np.exp(shifted, out=None if keep_shifted else shifted)
+    return (shifted if keep_shifted else None), e, _sum_over(e, last)
 
 
 def _fused(x: np.ndarray, picks: Any, reduction: str, shape: Any) -> tuple[Any, np.ndarray]:
     # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
     # path of training, log-sum-exp after a shift, so logits of 1e4 stay finite.
     rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-    shifted, probs, total = _exp_rows(rows)
+    shifted, probs, total = _exp_last(rows)
     losses = np.log(total[:, 0]) - shifted[picks]
     probs /= total
     if reduction == "none":
@@ -254,8 +258,9 @@ def erf_series(x: np.ndarray) -> np.ndarray:
 
 
 class GeluSpec:
-    """The parameter of ``gelu``: which form, and the tanh (or the normal CDF) its
-    forward computed, which the backward reuses instead of computing it again."""
+    """The parameter of ``gelu``: which form, and the normal CDF Φ(x) (or its tanh
+    approximation, ½(1 + tanh(√(2/π)(x + 0.044715x³)))) its forward computed, which the
+    backward reuses instead of computing it again."""
 
     __slots__ = ("approximate", "inner")
 
@@ -267,39 +272,39 @@ class GeluSpec:
         return f"approximate={self.approximate!r}"
 
 
+def _gelu_cdf(x: np.ndarray, approximate: str) -> np.ndarray:
+    """Φ(x), or its tanh approximation s = ½(1 + tanh(√(2/π)·(x + 0.044715x³)))."""
+    if approximate == "tanh":
+        s = x * x  # in place from here on: one work array, no temporaries
+        s *= _KAPPA * _BETA
+        s += _BETA
+        s *= x
+        np.tanh(s, out=s)
+        s += 1
+        s *= 0.5
+        return s
+    return (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # type: ignore[no-any-return]
+
+
 def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
-    if spec.approximate == "tanh":
-        t = x * x  # in place from here on: one work array, no temporaries
-        t *= _KAPPA
-        t += 1
-        t *= x
-        t *= _BETA
-        np.tanh(t, out=t)
-        out = t + 1
-        out *= x
-        out *= 0.5
-    else:
-        t = (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # Φ(x)
-        out = x * t
-    spec.inner = t
-    return out  # type: ignore[no-any-return]
+    cdf = spec.inner = _gelu_cdf(x, spec.approximate)
+    return x * cdf  # type: ignore[no-any-return]
 
 
 def _gelu_grad(x: np.ndarray, approximate: str, inner: Any = None) -> np.ndarray:
-    """gelu'(x); ``inner`` is the forward's tanh(√(2/π)(x + 0.044715x³)) or Φ(x)."""
+    """gelu'(x); ``inner`` is the forward's Φ(x) or its tanh approximation s."""
+    cdf = _gelu_cdf(x, approximate) if inner is None else inner
     if approximate == "tanh":
-        t = np.tanh(_BETA * (x + _KAPPA * x * x * x)) if inner is None else inner
-        d = x * x  # 0.5·(1 + t + x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
-        d *= 3 * _KAPPA
-        d += 1
-        d *= _BETA
+        # s + x·s'(x), with s' = ½(1 − t²)·√(2/π)(1 + 3·0.044715x²) and ½(1 − t²) = 2s(1 − s):
+        # s·(1 + 2x·√(2/π)(1 + 3·0.044715x²)·(1 − s))
+        d = x * x
+        d *= 6 * _KAPPA * _BETA
+        d += 2 * _BETA
         d *= x
-        d *= 1 - t * t
-        d += t
+        d *= 1 - cdf
         d += 1
-        d *= 0.5
+        d *= cdf
         return d
-    cdf = 0.5 * (1 + _erf(x * math.sqrt(0.5))) if inner is None else inner
     d = x * x  # Φ(x) + x·φ(x)
     d *= -0.5
     np.exp(d, out=d)
@@ -372,6 +377,77 @@ def _vjp_embedding(g: Any, out: Any, weight: Any, rows: Rows) -> Any:
 
 
 EMBEDDING = register(Op("embedding", PARAM, _vjp_embedding, array=_embedding))
+
+
+# A product with concatenated embedding rows, ``x @ w`` where x (N, k·E) is k rows of a
+# table (V, E) per row (Bengio's MLP: the embeddings of the k previous characters, then a
+# Linear layer), equals a sum of k rows of the products table @ w_p, p the position's
+# (E, H) block of w. With fewer table rows than lookups (V < N) that is the cheaper
+# order: k products of V rows instead of one of N rows, and a backward that never forms
+# the (N, k·E) gradient of x. Tensor.__matmul__ takes this path when x is the reshaped
+# output of an embedding node (autodiff/tensor.py, _lookup_product).
+
+
+class Lookup:
+    """The parameter of ``embedding_matmul``: the indices (N, k) of the table rows each
+    output row concatenates, the leading shape of the output, and the padding row
+    (whose gradient stays zero), if any."""
+
+    __slots__ = ("indices", "lead", "padding_idx")
+
+    def __init__(self, indices: np.ndarray, lead: tuple[int, ...], padding_idx: int | None) -> None:
+        self.indices = indices
+        self.lead = lead
+        self.padding_idx = padding_idx
+
+    def __repr__(self) -> str:
+        return f"lookup(indices of shape {self.indices.shape})"
+
+    def flat_rows(self, vocabulary: int) -> np.ndarray:
+        """Each lookup's row in the (k·V, H) stack of the k position products."""
+        k = self.indices.shape[1]
+        return self.indices + np.arange(k) * vocabulary  # type: ignore[no-any-return]
+
+
+def _embedding_matmul(lookup: Lookup, table: np.ndarray, w: np.ndarray) -> np.ndarray:
+    k = lookup.indices.shape[1]
+    v, e = table.shape
+    h = w.shape[1]
+    products = np.matmul(table, w.reshape(k, e, h)).reshape(k * v, h)  # position p: rows p·V..
+    rows = lookup.flat_rows(v)
+    out = products[rows[:, 0]]
+    for p in range(1, k):  # a loop over the k positions, each a gather of N rows
+        out += products[rows[:, p]]
+    return out.reshape(*lookup.lead, h)
+
+
+def _vjp_embedding_matmul(g: Any, out: Any, lookup: Lookup, table: Any, w: Any) -> tuple[Any, ...]:
+    n, k = lookup.indices.shape
+    v, e = table.shape
+    h = w.shape[1]
+    if any(isinstance(x, Node) for x in (g, table, w)):  # recorded: the composed ops
+        rows = Rows(lookup.indices, lookup.padding_idx)
+        x = table._param_op(EMBEDDING, rows) if isinstance(table, Node) else _embedding(table, rows)  # type: ignore[attr-defined]
+        g2 = g.reshape(n, h)
+        d_x = (g2 @ w.T).reshape(n, k, e)
+        return None, _vjp_embedding(d_x, None, table, rows), x.reshape(n, k * e).T @ g2
+    # per position p and table row r: the sum of g over the lookups of r at p, (k·V, H)
+    onehot = np.zeros((k * v, n), dtype=g.dtype)
+    onehot[lookup.flat_rows(v), np.arange(n)[:, None]] = 1
+    summed = (onehot @ g.reshape(n, h)).reshape(k, v, h)
+    d_w = np.matmul(table.T, summed).reshape(k * e, h)
+    # Σ_p summed_p @ w_pᵀ as one product: (V, k·H) @ (k·H, E)
+    d_table = summed.transpose(1, 0, 2).reshape(v, k * h) @ w.reshape(k, e, h).transpose(
+        0, 2, 1
+    ).reshape(k * h, e)
+    if lookup.padding_idx is not None:
+        d_table[lookup.padding_idx] = 0
+    return None, d_table, d_w
+
+
+EMBEDDING_MATMUL = register(
+    Op("embedding_matmul", NARY, _vjp_embedding_matmul, array=_embedding_matmul)
+)
 
 
 # --- normalization -----------------------------------------------------------------------
@@ -556,10 +632,14 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     scores *= spec.scale
     if spec.mask is not None:
         scores += spec.mask
-    with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
-        scores -= np.maximum.reduce(scores, -1, keepdims=True)
-        weights = np.exp(scores, out=scores)
-        weights /= _sum_over(weights, (weights.ndim - 1,))
+    _, weights, total = _exp_last(scores, keep_shifted=False)
+    with np.errstate(invalid="ignore"):
+        weights /= total
+    if not np.isfinite(np.add.reduce(total, None)):
+        # a query that may attend to no key gets weights 0 (an output of 0), as PyTorch's
+        # scaled_dot_product_attention; a nan among the scores stays nan
+        nowhere = np.logical_and.reduce(scores == -np.inf, -1, keepdims=True)
+        weights[np.broadcast_to(nowhere, weights.shape)] = 0
     spec.weights = weights
     return np.matmul(weights, v)
 
@@ -595,6 +675,63 @@ def _vjp_attention_arrays(
 
 
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
+
+
+# Multi-head self-attention's middle as one node: the packed projections qkv (N, L, 3E)
+# split into heads, attended, and the heads merged back to (N, L, E). Composed of Tensor
+# ops it is 12 nodes (three slices, their reshapes and transposes, the attention, the
+# merge), and the slices' gradients are three zero-filled scatters summed; here the
+# gradient is written once into its (N, L, 3, H, D) layout.
+
+
+class HeadsSpec:
+    """The fixed part of ``self_attention``: the number of heads and the attention's
+    own spec (scale, mask, and the weights its forward computed)."""
+
+    __slots__ = ("heads", "attention")
+
+    def __init__(self, heads: int, scale: float, mask: np.ndarray | None) -> None:
+        self.heads = heads
+        self.attention = AttentionSpec(scale, mask)
+
+    def __repr__(self) -> str:
+        return f"heads={self.heads}, {self.attention!r}"
+
+
+def _split_heads(qkv: Any, heads: int) -> tuple[Any, Any, Any]:
+    """q, k, v (N, H, L, D) as views of the packed projections ``qkv`` (N, L, 3·H·D)."""
+    n, length, width = qkv.shape
+    split = qkv.reshape(n, length, 3, heads, width // (3 * heads)).transpose(2, 0, 3, 1, 4)
+    return split[0], split[1], split[2]
+
+
+def _merge_heads(x: Any) -> Any:
+    """(N, H, L, D) -> (N, L, H·D)."""
+    n, heads, length, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(n, length, heads * d)
+
+
+def _self_attention(qkv: np.ndarray, spec: HeadsSpec) -> np.ndarray:
+    return _merge_heads(_attention(spec.attention, *_split_heads(qkv, spec.heads)))  # type: ignore[no-any-return]
+
+
+def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
+    n, length, width = qkv.shape
+    h = spec.heads
+    g_heads = g.reshape(n, length, h, width // (3 * h)).transpose(0, 2, 1, 3)
+    if isinstance(g, Node) or isinstance(qkv, Node):  # recorded: from differentiable ops
+        _, dq, dk, dv = _vjp_attention(g_heads, None, spec.attention, *_split_heads(qkv, h))
+        from ..tensor import concatenate  # (the op table is imported by tensor)
+
+        return concatenate([_merge_heads(d) for d in (dq, dk, dv)], axis=-1)
+    _, dq, dk, dv = _vjp_attention_arrays(g_heads, spec.attention, *_split_heads(qkv, h))
+    grad = np.empty_like(qkv)
+    for part, d in zip(_split_heads(grad, h), (dq, dk, dv), strict=True):
+        part[...] = d  # written through the views into grad's packed layout
+    return grad
+
+
+SELF_ATTENTION = register(Op("self_attention", PARAM, _vjp_self_attention, array=_self_attention))
 
 
 # --- fused recurrent cell and sequence (added for the recurrent layers) -------------------
@@ -789,12 +926,14 @@ __all__ = [
     "ATTENTION",
     "BATCH_NORM",
     "EMBEDDING",
+    "EMBEDDING_MATMUL",
     "GELU",
     "GELU_GRAD",
     "GRU_CELL",
     "GRU_SEQUENCE",
     "LAYER_NORM",
     "LOG_SOFTMAX",
+    "SELF_ATTENTION",
     "SILU",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
@@ -802,7 +941,9 @@ __all__ = [
     "AttentionSpec",
     "GRUSpec",
     "GeluSpec",
+    "HeadsSpec",
     "Labels",
+    "Lookup",
     "NormSpec",
     "Rows",
     "erf_series",

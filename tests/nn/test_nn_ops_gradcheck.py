@@ -52,6 +52,10 @@ CASES = {
         lambda w: F.embedding(np.array([[1, 2], [1, 1]]), w, padding_idx=3),  # unused: its
         # gradient is zero by design, which finite differences would not see,
     ),
+    "embedding_matmul": (  # 3 rows of a 2-row table per output row: the lookup product
+        lambda r: [_t(r, 2, 3), _t(r, 9, 2)],
+        lambda t, w: F.embedding(np.array([[[0, 1, 1], [1, 0, 0]]] * 3), t).reshape(3, 2, 9) @ w,
+    ),
     "layer_norm": (
         lambda r: [_t(r, 3, 4), _t(r, 4), _t(r, 4)],
         lambda x, w, b: F.layer_norm(x, (4,), w, b) * x,
@@ -71,6 +75,16 @@ CASES = {
     "attention": (
         lambda r: [_t(r, 1, 3, 2), _t(r, 1, 3, 2), _t(r, 1, 3, 2)],
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+    ),
+    "self_attention": (  # 2 heads of 2 over 3 steps, causal
+        lambda r: [_t(r, 2, 3, 12)],
+        lambda qkv: F._self_attention(qkv, 2, F._causal_mask(3, 3, np.float64)),
+    ),
+    "self_attention_padding": (  # a mask per batch row, one head
+        lambda r: [_t(r, 2, 3, 6)],
+        lambda qkv: F._self_attention(
+            qkv, 1, np.array([0.0, 0.0, -np.inf, 0.0, 0.0, 0.0]).reshape(2, 1, 1, 3)
+        ),
     ),
     "gru_cell": (
         lambda r: [_t(r, 2, 6), _t(r, 2, 2), _t(r, 6, 2), _t(r, 6)],
@@ -107,6 +121,7 @@ NN_OPS = {
     "avg_pool",
     "avg_unpool",
     "embedding",
+    "embedding_matmul",
     "layer_norm",
     "batch_norm",
     "gelu",
@@ -114,6 +129,7 @@ NN_OPS = {
     "silu",
     "softplus_beta",
     "scaled_dot_product_attention",
+    "self_attention",
     "gru_cell",
     "gru_sequence",
 }
