@@ -357,35 +357,57 @@ def _conv_dx(spec: ConvSpec, g: np.ndarray, w: np.ndarray, grows: Any = None) ->
     One product per kernel offset, each giving that offset's share of dx for every
     window as a contiguous (N, *out, C) block, added back where the window read it.
     (One product for all offsets would interleave them by channel, and the adds of
-    C-element runs cost 3x these.)"""
+    C-element runs cost 3x these.) A few samples at a time, so that the shares are
+    still in the core's cache when they are added: 1.2x faster on a 16→32 channel
+    convolution of 32 8×8 images than all samples at once."""
     groups, o = spec.groups, w.shape[0]
     n, c = spec.x_shape[:2]
     cg = c // groups
     if grows is None:
         grows = _rows(g, groups)
-    offsets = _offsets(spec)
-    filters = _filters(spec, w).reshape(groups, o // groups, len(offsets), cg)
+    k = len(_offsets(spec))
+    filters = _filters(spec, w).reshape(groups, o // groups, k, cg).swapaxes(1, 2)
     dtype = np.result_type(w, grows)
-    shares = _scratch("dx shares", (len(offsets), grows.shape[1], c), dtype)
-    np.matmul(  # (G, 1, N·L, O/G) @ (G, K, O/G, C/G) → (G, K, N·L, C/G)
-        grows[:, None],
-        filters.swapaxes(1, 2),
-        out=shares.reshape(len(offsets), -1, groups, cg).transpose(2, 0, 1, 3),
-    )
-    shares = shares.reshape(len(offsets), n, *spec.out_size, c)
+    length = math.prod(spec.out_size)
+    per_sample = k * length * c * dtype.itemsize
+    chunks = -(-n * per_sample // _CACHED_BYTES)
+    batch = -(-n // chunks)
+    shares = _scratch("dx shares", (k, batch * length, c), dtype)
     pairs, cover = _fold_slices(
         spec.x_shape[2:], spec.kernel, spec.stride, spec.padding, spec.dilation, spec.out_size
     )
+    dx = np.empty((n, *spec.x_shape[2:], c), dtype)
     if cover is None:
-        dx = np.zeros((n, *spec.x_shape[2:], c), dtype)
-    else:  # an offset whose windows read every element once: its share starts dx
-        dx = np.empty((n, *spec.x_shape[2:], c), dtype)
+        dx.fill(0)
+    for first in range(0, n, batch):
+        m = min(batch, n - first)
+        part = shares[:, : m * length]
+        np.matmul(  # (G, 1, m·L, O/G) @ (G, K, O/G, C/G) → (G, K, m·L, C/G)
+            grows[:, None, first * length : (first + m) * length],
+            filters,
+            out=part.reshape(k, -1, groups, cg).transpose(2, 0, 1, 3),
+        )
+        _add_shares(part.reshape(k, m, *spec.out_size, c), dx[first : first + m], pairs, cover)
+    return _first(dx)
+
+
+# Bytes of work that a core's cache keeps between a product and the adds that use it:
+# three quarters of a 1 MiB level-2 cache (measured on the 16→32 conv above: shares of
+# 0.6 MB beat 0.4 MB, whose extra chunk's Python costs more than it saves, and 1.2 MB).
+_CACHED_BYTES = 3 * 2**18
+
+
+def _add_shares(
+    shares: np.ndarray, dx: np.ndarray, pairs: list[tuple[Any, Any]], cover: int | None
+) -> None:
+    """Each offset's share added to ``dx`` where its windows read (see :func:`_fold_slices`);
+    the covering offset's, if any, assigned first (``dx`` is then not zeroed)."""
+    if cover is not None:
         into, share = pairs[cover]
         dx[into] = shares[cover][share]
     for k, (into, share) in enumerate(pairs):
         if k != cover and into is not None:
             dx[into] += shares[k][share]
-    return _first(dx)
 
 
 @functools.lru_cache(maxsize=256)

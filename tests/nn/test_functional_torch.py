@@ -91,6 +91,31 @@ def test_conv(nd, case, dtype, seed):
     )
 
 
+@pytest.mark.parametrize(
+    "groups, kw",
+    [
+        (1, dict(padding=1)),
+        (2, dict(padding=0)),
+        (1, dict(stride=2, padding=(2, 1), dilation=(1, 2))),
+    ],
+)
+def test_conv2d_with_many_channels_and_its_input_gradient_in_chunks(groups, kw, monkeypatch):
+    # 8 channels a group: windows are copied in one go (the drawn cases have 1 or 2);
+    # a small cache budget: dx is added up a few samples at a time, the last chunk short
+    from autodiff.ops import conv
+
+    monkeypatch.setattr(conv, "_CACHED_BYTES", 35000)
+    rng = np.random.default_rng(0)
+    x, w, b = _normal(rng, 7, 8 * groups, 6, 5), _normal(rng, 6, 8, 3, 3), _normal(rng, 6)
+
+    def net(conv2d, relu):
+        return lambda x, w, b: conv2d(
+            relu(conv2d(x, w, b, groups=groups, **kw)), w[:, :6], padding=1
+        )
+
+    _compare(net(F.conv2d, F.relu), net(TF.conv2d, TF.relu), [x, w, b])
+
+
 @st.composite
 def pool_cases(draw):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
