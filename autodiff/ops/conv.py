@@ -266,23 +266,30 @@ def _im2col(spec: ConvSpec, x: np.ndarray) -> np.ndarray:
     n, c = x.shape[:2]
     g, kernel, out = spec.groups, spec.kernel, spec.out_size
     nd = len(kernel)
+    windows = None
     if _is_padded(spec):
         xp, windows = _padded_windows(spec, x.dtype)
         xp[_inside(spec)] = _last(x)
     else:
         xp = _last(x)
+    length, k = n * math.prod(out), math.prod(kernel)
+    if c // g < 4:
+        # Few channels: the matrix is stored transposed, (G, K · C/G, N·L), and each
+        # offset's windows are copied as whole images; in (N·L, K·C) each run would be
+        # a few elements. (BLAS takes either orientation: the products are as fast.)
+        cols = _take((g, k, c // g, length), x.dtype)
+        into = cols.reshape(g, k, c // g, n, *out)
+        channels_first = (nd + 1, nd + 2, *range(nd + 1))  # (N, *out, G, C/G) → (G, C/G, N, *out)
+        for i, window in enumerate(_offsets(spec)):
+            into[:, i] = xp[window].reshape(n, *out, g, c // g).transpose(channels_first)
+        return cols.reshape(g, -1, length).swapaxes(1, 2)
+    if windows is None:
         windows = _windows_last(xp, spec)
-    length = n * math.prod(out)
-    cols = _take((length, c * math.prod(kernel)), x.dtype)
+    cols = _take((length, c * k), x.dtype)
     # each group's offsets and channels together: (N, *out, G, *K, C/G) in memory
-    into = cols.reshape(n, *out, g, math.prod(kernel), c // g)
-    if c // g < 4:  # short channel runs: a copy per offset, each over whole images
-        for k, window in enumerate(_offsets(spec)):
-            into[..., k, :] = xp[window].reshape(n, *out, g, c // g)
-    else:
-        groups_after_kernel = (*range(1 + nd), *range(2 + nd, 2 + 2 * nd), 1 + nd, 2 + 2 * nd)
-        into = into.reshape(n, *out, g, *kernel, c // g).transpose(groups_after_kernel)
-        np.copyto(into, windows.reshape(n, *out, *kernel, g, c // g))
+    groups_after_kernel = (*range(1 + nd), *range(2 + nd, 2 + 2 * nd), 1 + nd, 2 + 2 * nd)
+    into = cols.reshape(n, *out, g, *kernel, c // g).transpose(groups_after_kernel)
+    np.copyto(into, windows.reshape(n, *out, *kernel, g, c // g))
     return cols.reshape(length, g, -1).swapaxes(0, 1)
 
 
