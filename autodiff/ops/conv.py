@@ -433,26 +433,35 @@ def _fold_slices(
     pairs: list[tuple[Any, Any]] = []
     cover = None
     for k, offset in enumerate(np.ndindex(*kernel)):
-        into, share = [slice(None)], [slice(None)]
-        whole = True
-        for i, n, s, (lo, _), d, o in zip(
-            offset, size, stride, padding, dilation, out, strict=True
-        ):
-            start = i * d - lo  # where in x this offset of output 0's window is
-            first = max(0, -(start // s))  # the outputs whose element is inside x
-            last = min(o - 1, (n - 1 - start) // s)
-            if last < first:
-                break
-            into.append(slice(start + first * s, start + last * s + 1, s))
-            share.append(slice(first, last + 1))
-            whole = whole and s == 1 and start + first == 0 and start + last == n - 1
-        else:
-            pairs.append((tuple(into), tuple(share)))
-            if whole and cover is None:
-                cover = k
+        axes = [
+            _fold_axis(i * d - lo, n, s, o)
+            for i, n, s, (lo, _), d, o in zip(
+                offset, size, stride, padding, dilation, out, strict=True
+            )
+        ]
+        if any(a is None for a in axes):
+            pairs.append((None, None))
             continue
-        pairs.append((None, None))
+        into = tuple(a[0] for a in axes if a is not None)
+        share = tuple(a[1] for a in axes if a is not None)
+        pairs.append(((slice(None), *into), (slice(None), *share)))
+        if cover is None and all(
+            s == 1 and i.start == 0 and i.stop == n
+            for i, s, n in zip(into, stride, size, strict=True)
+        ):
+            cover = k
     return pairs, cover
+
+
+def _fold_axis(start: int, n: int, s: int, o: int) -> tuple[slice, slice] | None:
+    """Along one axis, where output ``j`` of a window offset reads ``start + j·s`` of an
+    input of ``n``: the input slice of the outputs inside it and the slice of those
+    outputs, or None when there are none."""
+    first = max(0, -(start // s))  # the first output whose element is at ≥ 0: ⌈-start/s⌉
+    last = min(o - 1, (n - 1 - start) // s)
+    if last < first:
+        return None
+    return slice(start + first * s, start + last * s + 1, s), slice(first, last + 1)
 
 
 def _conv_dw(
