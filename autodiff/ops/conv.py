@@ -411,10 +411,11 @@ def _add_shares(
     the covering offset's, if any, assigned first (``dx`` is then not zeroed)."""
     if cover is not None:
         into, share = pairs[cover]
-        dx[into] = shares[cover][share]
+        dx[into] = shares[(cover, *share)]
     for k, (into, share) in enumerate(pairs):
         if k != cover and into is not None:
-            dx[into] += shares[k][share]
+            part = dx[into]
+            np.add(part, shares[(k, *share)], out=part)  # `dx[into] +=` also assigns back
 
 
 @functools.lru_cache(maxsize=256)
