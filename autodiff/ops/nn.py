@@ -667,32 +667,29 @@ def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _G
     rows = h0.size // k
     dt = np.result_type(gi, h0, w, *(() if b is None else (b,)))
     # W_hᵀ per gate (3, k, k), the r and z gates negated (the loop's exponent is e^−x),
-    # and the input side per gate: −(gi + b) for r and z, gi for n
+    # and the input side per gate: gi + b for r and z, gi for n (a bias broadcast along a
+    # middle axis makes numpy's loops short: it is broadcast to full blocks first)
     w_t = np.empty((3, k, k), dtype=dt)
     gates = w.reshape(3, k, k).transpose(0, 2, 1)
     np.negative(gates[:2], out=w_t[:2])
     w_t[2] = gates[2]
     pre = np.empty((steps, 3, rows, k), dtype=dt)
-    gi_gates = gi.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3)
-    if b is None:
-        np.negative(gi_gates[:, :2], out=pre[:, :2])
-    else:
-        np.add(gi_gates[:, :2], b[: 2 * k].reshape(2, 1, k), out=pre[:, :2])
-        np.negative(pre[:, :2], out=pre[:, :2])
-    pre[:, 2] = gi_gates[:, 2]
+    np.copyto(pre, gi.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3))
+    if b is not None:
+        biases = np.broadcast_to(b.reshape(3, 1, k), (3, rows, k)).astype(dt, order="C")
+        pre[:, :2] += biases[:2]
     states = np.empty((steps + 1, rows, k), dtype=dt)
     states[0] = h0.reshape(rows, k)
     gh, rz, n = np.empty_like(pre), np.empty_like(pre[:, :2]), np.empty_like(states[1:])
     gh_rz, hn, pre_rz, pre_n = gh[:, :2], gh[:, 2], pre[:, :2], pre[:, 2]
     inv_r, inv_z = rz[:, 0], rz[:, 1]
-    b_n = None if b is None else b[2 * k :]
     # e^−x = inf for x < −88 (float32): σ = 1/inf = 0, the right limit
     with np.errstate(over="ignore"):
         for t in range(steps):
             np.matmul(states[t], w_t, out=gh[t])
-            if b_n is not None:
-                hn[t] += b_n
-            e = np.add(gh_rz[t], pre_rz[t], out=rz[t])
+            if b is not None:
+                hn[t] += biases[2]
+            e = np.subtract(gh_rz[t], pre_rz[t], out=rz[t])
             np.exp(e, out=e)
             e += 1
             n_t = np.divide(hn[t], inv_r[t], out=n[t])
@@ -725,34 +722,35 @@ def _gru_bptt_arrays(
     states, n, hn = saved.states, saved.n, saved.gh[:, 2]
     steps, rows, k = n.shape
     r, z = saved.rz[:, 0], saved.rz[:, 1]
+    # the factors by gate (L, 3, M, k), as the forward's buffers: long contiguous runs
     one_minus = np.subtract(1, saved.rz)
+    slopes = np.multiply(saved.rz, one_minus)  # σ' = σ(1 − σ) of r and z
     d_pre_n = np.multiply(n, n)  # dh'/d(n's pre-activation) = (1 − z)(1 − n²)
     np.subtract(1, d_pre_n, out=d_pre_n)
     d_pre_n *= one_minus[:, 1]
-    # d gh_t = g_t ⊙ [d_pre_n hn r(1 − r), (h − n) z(1 − z), d_pre_n r], row by row
-    factors = np.empty((steps, rows, 3, k), dtype=d_pre_n.dtype)
-    f_r, f_z, f_n = factors[:, :, 0], factors[:, :, 1], factors[:, :, 2]
-    np.multiply(hn, r, out=f_r)
-    f_r *= one_minus[:, 0]
+    # d gh_t = g_t ⊙ [d_pre_n hn r(1 − r), (h − n) z(1 − z), d_pre_n r]
+    factors = np.empty((steps, 3, rows, k), dtype=d_pre_n.dtype)
+    f_r, f_z, f_n = factors[:, 0], factors[:, 1], factors[:, 2]
+    np.multiply(hn, slopes[:, 0], out=f_r)
     f_r *= d_pre_n
     np.subtract(states[:-1], n, out=f_z)
-    f_z *= z
-    f_z *= one_minus[:, 1]
+    f_z *= slopes[:, 1]
     np.multiply(d_pre_n, r, out=f_n)
     total = np.array(g.reshape(steps, rows, k), dtype=factors.dtype)  # g_t + what step t+1 sends
-    d_gh = np.empty_like(factors)
-    d_gh_rows, total_rows = d_gh.reshape(steps, rows, 3 * k), total[:, :, None]
+    # d gh row by row (L, M, 3k), for the matmuls; written through a by-gate view
+    d_gh = np.empty((steps, rows, 3 * k), dtype=factors.dtype)
+    d_gh_gates = d_gh.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3)
     through_z = np.empty((rows, k), dtype=factors.dtype)
     for t in range(steps - 1, -1, -1):
-        np.multiply(factors[t], total_rows[t], out=d_gh[t])
-        carry = np.matmul(d_gh_rows[t], w)
+        np.multiply(factors[t], total[t], out=d_gh_gates[t])
+        carry = np.matmul(d_gh[t], w)
         carry += np.multiply(total[t], z[t], out=through_z)
         if t:
             total[t - 1] += carry
     all_rows = d_gh.reshape(-1, 3 * k)
     d_w = all_rows.T @ states[:-1].reshape(-1, k)
-    grads = (d_gh_rows, carry, d_w, all_rows.sum(axis=0)) if bias else (d_gh_rows, carry, d_w)
-    np.multiply(total, d_pre_n, out=d_gh[:, :, 2])  # d gi: d gh with its last gate's r taken off
+    grads = (d_gh, carry, d_w, all_rows.sum(axis=0)) if bias else (d_gh, carry, d_w)
+    np.multiply(total, d_pre_n, out=d_gh_gates[:, 2])  # d gi: d gh with the n gate's r taken off
     return grads
 
 
