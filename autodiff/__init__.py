@@ -8,6 +8,7 @@
 0.0
 """
 
+from . import memory as _memory
 from .engine import detect_anomaly, no_grad, toposort
 from .functional import grad, hessian, hvp, jacfwd, jacobian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
@@ -15,6 +16,8 @@ from .primitive import primitive
 from .tensor import Tensor, concatenate, softmax_cross_entropy, stack, where
 from .value import Value
 from .viz import draw_graph
+
+_memory._at_import()  # see autodiff/memory.py: a training step reuses the memory it freed
 
 __all__ = [
     "GradcheckError",

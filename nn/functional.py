@@ -532,6 +532,16 @@ def _causal_mask(n_queries: int, n_keys: int, dtype: Any) -> np.ndarray:
     return mask
 
 
+def _self_attention(qkv: Tensor, num_heads: int, mask: np.ndarray | None) -> Tensor:
+    """Multi-head self-attention's middle as one node: ``qkv`` (N, L, 3E), the packed
+    query, key and value projections, split into ``num_heads`` heads, attended with the
+    additive ``mask`` (broadcasting to (N, H, L, L)) and scale 1/√(E/H), and the heads
+    merged back to (N, L, E). ``nn.MultiheadAttention`` uses it when no weights are
+    returned and no dropout applies."""
+    spec = ops.HeadsSpec(num_heads, 1 / math.sqrt(qkv.shape[-1] // (3 * num_heads)), mask)
+    return _param_op(ops.SELF_ATTENTION, qkv, spec, ops.SELF_ATTENTION.array(qkv.data, spec))  # type: ignore[misc]
+
+
 def scaled_dot_product_attention(
     query: Any,
     key: Any,

@@ -114,6 +114,90 @@ class _Slot:
         return f"parameter {self.indices[position]}{label}"
 
 
+class _Unit:
+    """Slots updated together as one flat array: every rule here is elementwise, so one
+    numpy call per operation over all of a group's parameters of one dtype and step
+    count gives the same numbers as one call per parameter, at a fraction of the calls
+    (makemore's Transformer has 53 parameter Tensors). Works on copies until ``commit``.
+    """
+
+    __slots__ = ("slots", "arrays", "p", "g", "state", "ends")
+
+    def __init__(self, work: list[tuple[_Slot, np.ndarray, np.ndarray]]) -> None:
+        self.slots = [slot for slot, _, _ in work]
+        self.arrays = [p for _, p, _ in work]
+        self.g = work[0][2] if len(work) == 1 else np.concatenate([g.reshape(-1) for *_, g in work])
+        self.ends = np.cumsum([p.size for p in self.arrays])
+        self.p: np.ndarray = self.g  # set by copy()
+        self.state: dict[str, Any] = {}
+
+    def copy(self) -> None:
+        """Copy the parameters and state for the update to work on."""
+        slots, arrays = self.slots, self.arrays
+        if len(slots) == 1:
+            self.p = np.array(arrays[0], copy=True)
+            self.state = {
+                k: v.copy() if isinstance(v, np.ndarray) else v for k, v in slots[0].state.items()
+            }
+            return
+        self.p = np.concatenate([p.reshape(-1) for p in arrays])
+        self.state = {
+            k: np.concatenate([s.state[k].reshape(-1) for s in slots])
+            if isinstance(v, np.ndarray)
+            else v
+            for k, v in slots[0].state.items()
+        }
+
+    def first_nonfinite(self, flat: np.ndarray) -> tuple[str, Any] | None:
+        """(who, value) of the first nan or inf in ``flat`` (this unit's layout), or None."""
+        finite = np.isfinite(flat)
+        if finite.all():
+            return None
+        at = int(np.argmin(finite.reshape(-1)))
+        bad = flat.reshape(-1)[at]
+        i = int(np.searchsorted(self.ends, at, side="right"))
+        slot, start = self.slots[i], int(self.ends[i] - self.arrays[i].size)
+        if slot.values is not None:
+            return slot.describe(at - start), bad
+        where = tuple(int(j) for j in np.unravel_index(at - start, self.arrays[i].shape))
+        return f"{slot.describe(0)}", f"{bad} at {where}"
+
+    def commit(self) -> None:
+        """Write the new parameters (in place) and state back to the slots."""
+        if len(self.slots) == 1:
+            slot, p = self.slots[0], self.arrays[0]
+            slot.state = self.state
+            if slot.values is not None:
+                for v, x in zip(slot.values, self.p.tolist(), strict=True):
+                    v.data = x
+            else:
+                np.copyto(p, self.p)  # in place: references to the parameter stay valid
+            return
+        start = 0
+        for slot, p, end in zip(self.slots, self.arrays, self.ends.tolist(), strict=True):
+            np.copyto(p, self.p[start:end].reshape(p.shape))
+            slot.state = {
+                k: v[start:end].reshape(p.shape) if isinstance(v, np.ndarray) else v
+                for k, v in self.state.items()
+            }
+            start = end
+
+
+def _units(work: list[tuple[_Slot, np.ndarray, np.ndarray]]) -> list[_Unit]:
+    """The work in units: Tensor slots of one group, dtype and state (names and step)
+    together; the Values of a group (already one array) on their own."""
+    together: dict[Any, list[tuple[_Slot, np.ndarray, np.ndarray]]] = {}
+    for item in work:
+        slot, p, g = item
+        if slot.values is not None:
+            key: Any = id(slot)
+        else:
+            state = slot.state
+            key = (id(slot.group), p.dtype, g.dtype, tuple(state), state.get("step"))
+        together.setdefault(key, []).append(item)
+    return [_Unit(items) for items in together.values()]
+
+
 class Optimizer:
     """Base of the optimizers: parameter groups, the gradient check, state dicts.
 
@@ -278,6 +362,37 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter from its gradient (see the module's docstring)."""
+        work = self._gradients()
+        # Every gradient is checked before anything moves: a step is all or nothing.
+        units = _units(work)
+        for unit in units:
+            bad = unit.first_nonfinite(unit.g)
+            if bad is not None:
+                message = f"{self._name}.step: {bad[0]} has a non-finite gradient ({bad[1]})"
+                if self.nonfinite == "raise":
+                    raise FloatingPointError(message + "; no parameter or state was changed")
+                warnings.warn(message + "; the step was skipped", RuntimeWarning, stacklevel=2)
+                return
+        # The update runs on copies; only if every new parameter is finite is it written
+        # back, so a step that would overflow changes no parameter and no state.
+        clipped = self._clip(work)
+        if clipped is not work:
+            units = _units(clipped)
+        for unit in units:
+            unit.copy()
+            self._update(unit.p, unit.g, unit.state, unit.slots[0].group)
+            bad = unit.first_nonfinite(unit.p)
+            if bad is not None:
+                raise FloatingPointError(
+                    f"{self._name}.step: the update would make {bad[0]} non-finite "
+                    f"({bad[1]}); lower the learning rate or clip the gradients. "
+                    "No parameter or state was changed"
+                )
+        for unit in units:
+            unit.commit()
+
+    def _gradients(self) -> list[tuple[_Slot, np.ndarray, np.ndarray]]:
+        """(slot, parameter array, gradient array) for each slot that has a gradient."""
         work = []
         for slot in self._slots:
             if slot.tensor is not None:
@@ -295,49 +410,7 @@ class Optimizer:
                 values = slot.values or []
                 grads = np.array([float(v.grad) for v in values])
                 work.append((slot, np.array([v.data for v in values]), grads))
-        # Every gradient is checked before anything moves: a step is all or nothing.
-        for slot, _, g in work:
-            finite = np.isfinite(g)
-            if not finite.all():
-                flat = int(np.argmin(finite.reshape(-1)))
-                bad = g.reshape(-1)[flat]
-                if slot.values is not None:
-                    where = f"{slot.describe(flat)} has a non-finite gradient ({bad})"
-                else:
-                    at = tuple(int(i) for i in np.unravel_index(flat, g.shape))
-                    where = f"{slot.describe(0)} has a non-finite gradient ({bad} at {at})"
-                message = f"{self._name}.step: {where}"
-                if self.nonfinite == "raise":
-                    raise FloatingPointError(message + "; no parameter or state was changed")
-                warnings.warn(message + "; the step was skipped", RuntimeWarning, stacklevel=2)
-                return
-        work = self._clip(work)
-        # The update runs on copies; only if every new parameter is finite is it written
-        # back, so a step that would overflow changes no parameter and no state.
-        results = []
-        for slot, p, g in work:
-            new_p = np.array(p, copy=True)
-            new_state = {
-                k: v.copy() if isinstance(v, np.ndarray) else v for k, v in slot.state.items()
-            }
-            self._update(new_p, g, new_state, slot.group)
-            finite = np.isfinite(new_p)
-            if not finite.all():
-                flat = int(np.argmin(finite.reshape(-1)))
-                who = slot.describe(flat if slot.values is not None else 0)
-                raise FloatingPointError(
-                    f"{self._name}.step: the update would make {who} non-finite "
-                    f"({new_p.reshape(-1)[flat]}); lower the learning rate or clip the "
-                    "gradients. No parameter or state was changed"
-                )
-            results.append((slot, p, new_p, new_state))
-        for slot, p, new_p, new_state in results:
-            slot.state = new_state
-            if slot.values is not None:
-                for v, x in zip(slot.values, new_p.tolist(), strict=True):
-                    v.data = x
-            else:
-                np.copyto(p, new_p)  # in place: references to the parameter stay valid
+        return work
 
     def _clip(self, work: list[Any]) -> list[Any]:
         """Keras' clipvalue, clipnorm (per parameter) and global_clipnorm, on copies."""

@@ -78,30 +78,34 @@ def loss_and_labels(x: np.ndarray, labels: np.ndarray, reduction: str) -> tuple[
 _SAFE_SUM = {np.dtype(t): np.finfo(t).tiny / np.finfo(t).eps for t in (np.float32, np.float64)}
 
 
-def _exp_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shifted, exp(shifted), row sums) with every exponent <= 0, so logits of 1e4
-    never overflow. One shift for all rows (the largest logit) is a third of the cost
-    of a max per row; rows so far below it that their exponents underflow, or a nan
-    or inf anywhere, take the per-row shift."""
-    safe = _SAFE_SUM.get(rows.dtype)
-    if safe is not None and rows.size:
-        top = np.maximum.reduce(rows, None)
+def _exp_last(x: np.ndarray, keep_shifted: bool = True) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(shifted, exp(shifted), sums over the last axis) with every exponent <= 0, so
+    logits of 1e4 never overflow. One shift for the whole array (its largest element)
+    costs a fraction of a max per row (numpy's reduction over a short last axis is
+    slow); rows so far below it that their sums underflow, or a nan or inf anywhere,
+    take the per-row shift. Without ``keep_shifted`` the exponentials overwrite the
+    shifted values (which come back as None)."""
+    last = (x.ndim - 1,)
+    safe = _SAFE_SUM.get(x.dtype)
+    if safe is not None and x.size:
+        top = np.maximum.reduce(x, None)
         if top - top == 0:  # finite
-            shifted = rows - top
-            e = np.exp(shifted)
-            total = np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+            shifted = x - top
+            e = np.exp(shifted, out=None if keep_shifted else shifted)
+            total = _sum_over(e, last)
             if np.minimum.reduce(total, None) >= safe:
-                return shifted, e, total
-    shifted = rows - np.maximum.reduce(rows, 1, None, None, True)  # type: ignore[call-overload]
-    e = np.exp(shifted)
-    return shifted, e, np.add.reduce(e, 1, None, None, True)  # type: ignore[call-overload]
+                return (shifted if keep_shifted else None), e, total
+    with np.errstate(invalid="ignore"):  # a row of -inf only is nan, as PyTorch
+        shifted = x - np.maximum.reduce(x, -1, None, None, True)  # type: ignore[call-overload]
+    e = np.exp(shifted, out=None if keep_shifted else shifted)
+    return (shifted if keep_shifted else None), e, _sum_over(e, last)
 
 
 def _fused(x: np.ndarray, picks: Any, reduction: str, shape: Any) -> tuple[Any, np.ndarray]:
     # Fused log_softmax + pick (+ mean or sum): one op instead of five on the hottest
     # path of training, log-sum-exp after a shift, so logits of 1e4 stay finite.
     rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-    shifted, probs, total = _exp_rows(rows)
+    shifted, probs, total = _exp_last(rows)
     losses = np.log(total[:, 0]) - shifted[picks]
     probs /= total
     if reduction == "none":
@@ -556,10 +560,9 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     scores *= spec.scale
     if spec.mask is not None:
         scores += spec.mask
+    _, weights, total = _exp_last(scores, keep_shifted=False)
     with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
-        scores -= np.maximum.reduce(scores, -1, keepdims=True)
-        weights = np.exp(scores, out=scores)
-        weights /= _sum_over(weights, (weights.ndim - 1,))
+        weights /= total
     spec.weights = weights
     return np.matmul(weights, v)
 
@@ -595,6 +598,63 @@ def _vjp_attention_arrays(
 
 
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
+
+
+# Multi-head self-attention's middle as one node: the packed projections qkv (N, L, 3E)
+# split into heads, attended, and the heads merged back to (N, L, E). Composed of Tensor
+# ops it is 12 nodes (three slices, their reshapes and transposes, the attention, the
+# merge), and the slices' gradients are three zero-filled scatters summed; here the
+# gradient is written once into its (N, L, 3, H, D) layout.
+
+
+class HeadsSpec:
+    """The fixed part of ``self_attention``: the number of heads and the attention's
+    own spec (scale, mask, and the weights its forward computed)."""
+
+    __slots__ = ("heads", "attention")
+
+    def __init__(self, heads: int, scale: float, mask: np.ndarray | None) -> None:
+        self.heads = heads
+        self.attention = AttentionSpec(scale, mask)
+
+    def __repr__(self) -> str:
+        return f"heads={self.heads}, {self.attention!r}"
+
+
+def _split_heads(qkv: Any, heads: int) -> tuple[Any, Any, Any]:
+    """q, k, v (N, H, L, D) as views of the packed projections ``qkv`` (N, L, 3·H·D)."""
+    n, length, width = qkv.shape
+    split = qkv.reshape(n, length, 3, heads, width // (3 * heads)).transpose(2, 0, 3, 1, 4)
+    return split[0], split[1], split[2]
+
+
+def _merge_heads(x: Any) -> Any:
+    """(N, H, L, D) -> (N, L, H·D)."""
+    n, heads, length, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(n, length, heads * d)
+
+
+def _self_attention(qkv: np.ndarray, spec: HeadsSpec) -> np.ndarray:
+    return _merge_heads(_attention(spec.attention, *_split_heads(qkv, spec.heads)))  # type: ignore[no-any-return]
+
+
+def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
+    n, length, width = qkv.shape
+    h = spec.heads
+    g_heads = g.reshape(n, length, h, width // (3 * h)).transpose(0, 2, 1, 3)
+    if isinstance(g, Node) or isinstance(qkv, Node):  # recorded: from differentiable ops
+        _, dq, dk, dv = _vjp_attention(g_heads, None, spec.attention, *_split_heads(qkv, h))
+        from ..tensor import concatenate  # (the op table is imported by tensor)
+
+        return concatenate([_merge_heads(d) for d in (dq, dk, dv)], axis=-1)
+    _, dq, dk, dv = _vjp_attention_arrays(g_heads, spec.attention, *_split_heads(qkv, h))
+    grad = np.empty_like(qkv)
+    for part, d in zip(_split_heads(grad, h), (dq, dk, dv), strict=True):
+        part[...] = d  # written through the views into grad's packed layout
+    return grad
+
+
+SELF_ATTENTION = register(Op("self_attention", PARAM, _vjp_self_attention, array=_self_attention))
 
 
 # --- fused recurrent cell and sequence (added for the recurrent layers) -------------------
@@ -827,6 +887,7 @@ __all__ = [
     "GRU_SEQUENCE",
     "LAYER_NORM",
     "LOG_SOFTMAX",
+    "SELF_ATTENTION",
     "SILU",
     "SOFTMAX",
     "SOFTMAX_CROSS_ENTROPY",
@@ -834,6 +895,7 @@ __all__ = [
     "AttentionSpec",
     "GRUSpec",
     "GeluSpec",
+    "HeadsSpec",
     "Labels",
     "NormSpec",
     "Rows",

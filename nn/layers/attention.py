@@ -162,10 +162,18 @@ class MultiheadAttention(Module):
         source = k_in.shape[1]
         h, d = self.num_heads, self.head_dim
         w, b = self.in_proj_weight, self.in_proj_bias
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, n, length, source, single)
+        dropping = self.training and self.dropout > 0.0
+        weights = None
         if self_attention:
             qkv = q_in @ w.T
             if b is not None:
                 qkv = qkv + b
+            if not need_weights and not dropping:
+                # the usual case (a Transformer block) as one node: heads split from the
+                # packed projections, attended and merged (F._self_attention)
+                out = self.out_proj(F._self_attention(qkv, h, mask))
+                return self._shaped(out, single, length, None, need_weights, True)
             q, k, v = qkv[..., :e], qkv[..., e : 2 * e], qkv[..., 2 * e :]
         else:
             q, k, v = (
@@ -176,15 +184,12 @@ class MultiheadAttention(Module):
         def heads(x: Tensor, steps: int) -> Tensor:  # (N, L, E) -> (N, H, L, D)
             return x.reshape(n, steps, h, d).transpose(0, 2, 1, 3)
 
-        mask = self._mask(attn_mask, key_padding_mask, is_causal, n, length, source, single)
-        dropping = self.training and self.dropout > 0.0
         if not need_weights and not dropping:
             # one fused node (F.scaled_dot_product_attention) when the weights are not
             # wanted: half the nodes of the composed path and a cheaper backward
             attended = F.scaled_dot_product_attention(
                 heads(q, length), heads(k, source), heads(v, source), attn_mask=mask
             )
-            weights = None
         else:
             scale = 1.0 / math.sqrt(d)
             scores = (heads(q, length) * scale) @ heads(k, source).transpose(0, 1, 3, 2)
@@ -197,9 +202,22 @@ class MultiheadAttention(Module):
                 dropped = weights * (keep * (1.0 / (1.0 - self.dropout))).astype(weights.dtype)
             attended = dropped @ heads(v, source)
         out = attended.transpose(0, 2, 1, 3).reshape(n, length, e)
-        out = self.out_proj(out)
+        return self._shaped(
+            self.out_proj(out), single, length, weights, need_weights, average_attn_weights
+        )
+
+    def _shaped(
+        self,
+        out: Tensor,
+        single: bool,
+        length: int,
+        weights: Tensor | None,
+        need_weights: bool,
+        average_attn_weights: bool,
+    ) -> tuple[Tensor, Tensor | None]:
+        """The output (and weights) back in the caller's layout: unbatched or sequence-first."""
         if single:
-            out = out.reshape(length, e)
+            out = out.reshape(length, self.embed_dim)
         elif not self.batch_first:
             out = out.swapaxes(0, 1)
         if weights is None or not need_weights:

@@ -72,6 +72,16 @@ CASES = {
         lambda r: [_t(r, 1, 3, 2), _t(r, 1, 3, 2), _t(r, 1, 3, 2)],
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
     ),
+    "self_attention": (  # 2 heads of 2 over 3 steps, causal
+        lambda r: [_t(r, 2, 3, 12)],
+        lambda qkv: F._self_attention(qkv, 2, F._causal_mask(3, 3, np.float64)),
+    ),
+    "self_attention_padding": (  # a mask per batch row, one head
+        lambda r: [_t(r, 2, 3, 6)],
+        lambda qkv: F._self_attention(
+            qkv, 1, np.array([0.0, 0.0, -np.inf, 0.0, 0.0, 0.0]).reshape(2, 1, 1, 3)
+        ),
+    ),
     "gru_cell": (
         lambda r: [_t(r, 2, 6), _t(r, 2, 2), _t(r, 6, 2), _t(r, 6)],
         lambda gi, h, w, b: _gru(ops.GRU_CELL, gi, h, w, b),
@@ -114,6 +124,7 @@ NN_OPS = {
     "silu",
     "softplus_beta",
     "scaled_dot_product_attention",
+    "self_attention",
     "gru_cell",
     "gru_sequence",
 }

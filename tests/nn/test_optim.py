@@ -352,3 +352,57 @@ def test_bad_scheduler_arguments_are_named():
         optim.ReduceLROnPlateau(_opt(), min_lr=[0.1, 0.2])
     with pytest.raises(TypeError, match="metric must be a number"):
         optim.ReduceLROnPlateau(_opt()).step("0.5")
+
+
+def _tensors(dtypes):
+    rng = np.random.default_rng(5)
+    shapes = [(3, 4), (), (7,), (2, 1, 3)]
+    return [
+        Tensor(rng.normal(size=s).astype(dt), requires_grad=True)
+        for s, dt in zip(shapes, dtypes, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(("cls", "kwargs"), CONFIGS, ids=IDS)
+def test_one_flat_update_per_group_equals_one_update_per_parameter(cls, kwargs):
+    # a group's parameters of one dtype are updated as one array (nn/optim.py's _Unit);
+    # each parameter in a group of its own takes the per-parameter path
+    dtypes = [np.float32, np.float64, np.float32, np.float32]
+    together, apart = _tensors(dtypes), _tensors(dtypes)
+    opt_together = cls(together, **{k: v for k, v in kwargs.items()})
+    opt_apart = cls([{"params": [p]} for p in apart], **kwargs)
+    rng = np.random.default_rng(6)
+    for step in range(4):
+        grads = [rng.normal(size=p.shape).astype(p.dtype) for p in together]
+        for params in (together, apart):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = None if step == 1 and p is params[2] else g.copy()
+        opt_together.step()
+        opt_apart.step()
+        for a, b in zip(together, apart, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a.data, b.data)
+    state_together, state_apart = opt_together.state_dict(), opt_apart.state_dict()
+    for key, value in state_together.items():
+        if key.startswith("state."):
+            np.testing.assert_array_equal(value, state_apart[key])
+
+
+def test_a_nonfinite_gradient_in_a_flat_group_names_its_parameter_and_position():
+    params = _tensors([np.float64] * 4)
+    opt = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape)
+    opt.step()
+    before = [p.data.copy() for p in params]
+    state = {k: np.copy(v) for k, v in opt.state_dict().items()}
+    params[3].grad = np.ones((2, 1, 3))
+    params[3].grad[1, 0, 2] = -np.inf
+    with pytest.raises(
+        FloatingPointError, match=r"parameter 3 has a non-finite gradient \(-inf at \(1, 0, 2\)\)"
+    ):
+        opt.step()
+    for p, b in zip(params, before, strict=True):
+        np.testing.assert_array_equal(p.data, b)
+    for key, value in opt.state_dict().items():
+        np.testing.assert_array_equal(value, state[key])
