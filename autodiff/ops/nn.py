@@ -726,18 +726,17 @@ def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _G
     steps, k = gi.shape[0], h0.shape[-1]
     rows = h0.size // k
     dt = np.result_type(gi, h0, w, *(() if b is None else (b,)))
-    # W_hᵀ per gate (3, k, k), the r and z gates negated (the loop's exponent is e^−x),
-    # and the input side per gate: gi + b for r and z, gi for n (a bias broadcast along a
-    # middle axis makes numpy's loops short: it is broadcast to full blocks first)
-    w_t = np.empty((3, k, k), dtype=dt)
-    gates = w.reshape(3, k, k).transpose(0, 2, 1)
-    np.negative(gates[:2], out=w_t[:2])
-    w_t[2] = gates[2]
+    # W_hᵀ per gate (3, k, k), contiguous; the input side per gate, −(gi + b) for r and z
+    # (the loop's exponent is e^−x), gi for n; −b as full blocks (a bias broadcast along a
+    # middle axis makes numpy's inner loops short)
+    w_t = w.reshape(3, k, k).transpose(0, 2, 1).astype(dt, order="C")
     pre = np.empty((steps, 3, rows, k), dtype=dt)
     np.copyto(pre, gi.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3))
-    if b is not None:
-        biases = np.broadcast_to(b.reshape(3, 1, k), (3, rows, k)).astype(dt, order="C")
-        pre[:, :2] += biases[:2]
+    if b is None:
+        np.negative(pre[:, :2], out=pre[:, :2])
+    else:
+        minus_b = np.negative(b.reshape(3, 1, k), out=np.empty((3, rows, k), dtype=dt))
+        np.subtract(minus_b[:2], pre[:, :2], out=pre[:, :2])
     states = np.empty((steps + 1, rows, k), dtype=dt)
     states[0] = h0.reshape(rows, k)
     gh, rz, n = np.empty_like(pre), np.empty_like(pre[:, :2]), np.empty_like(states[1:])
@@ -748,8 +747,8 @@ def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _G
         for t in range(steps):
             np.matmul(states[t], w_t, out=gh[t])
             if b is not None:
-                hn[t] += biases[2]
-            e = np.subtract(gh_rz[t], pre_rz[t], out=rz[t])
+                hn[t] -= minus_b[2]
+            e = np.subtract(pre_rz[t], gh_rz[t], out=rz[t])
             np.exp(e, out=e)
             e += 1
             n_t = np.divide(hn[t], inv_r[t], out=n[t])
