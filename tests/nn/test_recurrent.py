@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -180,6 +181,29 @@ def test_sequences_match_torch_in_float32(kind: str) -> None:
     for name, g, g_ref in _grads(ours, theirs):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gru_saturated_gates_match_torch(dtype: Any) -> None:
+    """Pre-activations of ±1000: e^−x overflows (float32 past 88, float64 past 709) and
+    the gates must still be exactly 0 or 1, with no warning, as torch's sigmoid gives."""
+    ours = nn.GRU(3, 4, dtype=dtype, rng=np.random.default_rng(0))
+    theirs = torch.nn.GRU(3, 4, dtype=getattr(torch, np.dtype(dtype).name))
+    _load_into(theirs, ours)
+    x = np.random.default_rng(1).normal(size=(5, 2, 3)).astype(dtype) * 1000
+    xt = Tensor(x, requires_grad=True, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, _ = ours(xt)
+        out.sum().backward()
+    xr = torch.tensor(x, requires_grad=True)
+    ref, _ = theirs(xr)
+    ref.sum().backward()
+    assert np.isfinite(out.data).all() and np.isfinite(xt.grad).all()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for name, g, g_ref in _grads(ours, theirs):
+        np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-4, err_msg=name)
 
 
 def test_parameter_names_and_shapes_are_torchs() -> None:
