@@ -742,7 +742,7 @@ def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _G
     gh, rz, n = np.empty_like(pre), np.empty_like(pre[:, :2]), np.empty_like(states[1:])
     gh_rz, hn, pre_rz, pre_n = gh[:, :2], gh[:, 2], pre[:, :2], pre[:, 2]
     inv_r, inv_z = rz[:, 0], rz[:, 1]
-    # e^−x = inf for x < −88 (float32): σ = 1/inf = 0, the right limit
+    # e^−x = inf for x < −88 in float32 (−709 in float64): σ = 1/inf = 0, the right limit
     with np.errstate(over="ignore"):
         for t in range(steps):
             np.matmul(states[t], w_t, out=gh[t])
@@ -795,6 +795,7 @@ def _gru_bptt_arrays(
     np.subtract(states[:-1], n, out=f_z)
     f_z *= slopes[:, 1]
     np.multiply(d_pre_n, r, out=f_n)
+    del one_minus, slopes  # (a lower peak of memory for what follows)
     total = np.array(g.reshape(steps, rows, k), dtype=factors.dtype)  # g_t + what step t+1 sends
     # d gh row by row (L, M, 3k), for the matmuls; written through a by-gate view
     d_gh = np.empty((steps, rows, 3 * k), dtype=factors.dtype)
@@ -817,12 +818,11 @@ def _recorded(*xs: Any) -> bool:
     return any(isinstance(x, Node) for x in xs)
 
 
-def _joiners(recorded: bool) -> tuple[Any, Any]:
-    if recorded:
-        from ..tensor import concatenate, stack  # (the op table is imported by tensor)
+def _joiners() -> tuple[Any, Any]:
+    """Tensor's concatenate and stack, for the vjps recorded under create_graph."""
+    from ..tensor import concatenate, stack  # (the op table is imported by tensor)
 
-        return concatenate, stack
-    return np.concatenate, np.stack
+    return concatenate, stack
 
 
 def _gru_cell(spec: GRUSpec, gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any = None) -> Any:
@@ -836,7 +836,7 @@ def _vjp_gru_cell(g: Any, out: Any, spec: GRUSpec, gi: Any, h: Any, w: Any, b: A
         d_step, d_h, *d_wb = _gru_bptt_arrays(g[None], spec.saved, w, b is not None)
         return (None, d_step.reshape(gi.shape), d_h.reshape(h.shape), *d_wb)
     gates = _gru_run_nodes(gi[None], h, w, b)[1][0]
-    d_gi, d_gh = _gru_step_grads(g, h, gates, _joiners(True)[0])
+    d_gi, d_gh = _gru_step_grads(g, h, gates, _joiners()[0])
     grads = (None, d_gi, g * gates[1] + d_gh @ w, d_gh.T @ h)
     return grads if b is None else (*grads, d_gh.sum(axis=0))
 
@@ -856,7 +856,7 @@ def _vjp_gru_sequence(
         assert spec.saved is not None  # set by the forward that made this node
         d_seq, d_h0, *d_wb = _gru_bptt_arrays(g, spec.saved, w, b is not None)
         return (None, d_seq.reshape(gi.shape), d_h0.reshape(h0.shape), *d_wb)
-    cat, stack = _joiners(True)
+    cat, stack = _joiners()
     states, gates = _gru_run_nodes(gi, h0, w, b)
     previous = [h0, *states[:-1]]
     d_gi: list[Any] = [None] * len(gates)
