@@ -375,6 +375,10 @@ class Tensor(Node):
         return _binop(ops.FLOOR_DIVIDE, self, other, True)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
+        if self._op is ops.RESHAPE:  # maybe concatenated embedding rows: see _lookup_product
+            product = _lookup_product(self, other)
+            if product is not None:
+                return product
         return _binop(ops.MATMUL, self, other)  # type: ignore[no-any-return]
 
     def __rmatmul__(self, other: Any) -> Tensor:
@@ -757,6 +761,30 @@ def _index_item(i: Any) -> Any:
     if isinstance(i, np.ndarray) and i.dtype.kind == "f":
         raise IndexError(f"getitem: float arrays cannot index, got dtype {i.dtype}")
     return i
+
+
+def _lookup_product(x: Tensor, w: Any) -> Tensor | None:
+    """``x @ w`` as one ``embedding_matmul`` node (autodiff/ops/nn.py) when ``x`` is an
+    embedding's output reshaped so that each row concatenates k whole table rows, ``w``
+    is a matrix, and the table has fewer than half as many rows as ``x`` (then k
+    products with the table cost less than one with ``x``); otherwise None."""
+    rows = x._a
+    if rows._op is not ops.EMBEDDING or x.ndim < 1:
+        return None
+    table, lookup = rows._a, rows._b
+    v, e = table.shape
+    wd = w.data if isinstance(w, Tensor) else w
+    if not isinstance(wd, np.ndarray) or wd.ndim != 2 or wd.dtype != x.dtype:
+        return None
+    width = x.shape[-1]
+    if width % e or wd.shape[0] != width or not rows.data.flags.c_contiguous:
+        return None
+    n = x.size // width
+    if 2 * v > n:
+        return None
+    spec = ops.Lookup(lookup.indices.reshape(n, width // e), x.shape[:-1], lookup.padding_idx)
+    data = ops.EMBEDDING_MATMUL.array(spec, table.data, wd)  # type: ignore[misc]
+    return _nary(ops.EMBEDDING_MATMUL, (spec, table, w), data)
 
 
 def _nary(op: Op, operands: Sequence[Any], data: Any) -> Tensor:

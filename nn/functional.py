@@ -556,7 +556,8 @@ def scaled_dot_product_attention(
 
     ``attn_mask``: a boolean array (True: may attend) or a float array added to the
     scores, broadcasting to (..., L, S); ``is_causal``: query i attends to keys 0..i.
-    The mask is a constant (no gradient flows to it). ``dropout_p`` must be 0.
+    The mask is a constant (no gradient flows to it); a query it hides every key from
+    gets an output of 0, as PyTorch's. ``dropout_p`` must be 0.
 
     >>> q = np.zeros((1, 2, 4))
     >>> v = np.array([[[1.0], [3.0]]])

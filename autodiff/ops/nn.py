@@ -258,8 +258,9 @@ def erf_series(x: np.ndarray) -> np.ndarray:
 
 
 class GeluSpec:
-    """The parameter of ``gelu``: which form, and the tanh (or the normal CDF) its
-    forward computed, which the backward reuses instead of computing it again."""
+    """The parameter of ``gelu``: which form, and the normal CDF Φ(x) (or its tanh
+    approximation, ½(1 + tanh(√(2/π)(x + 0.044715x³)))) its forward computed, which the
+    backward reuses instead of computing it again."""
 
     __slots__ = ("approximate", "inner")
 
@@ -271,39 +272,39 @@ class GeluSpec:
         return f"approximate={self.approximate!r}"
 
 
+def _gelu_cdf(x: np.ndarray, approximate: str) -> np.ndarray:
+    """Φ(x), or its tanh approximation s = ½(1 + tanh(√(2/π)·(x + 0.044715x³)))."""
+    if approximate == "tanh":
+        s = x * x  # in place from here on: one work array, no temporaries
+        s *= _KAPPA * _BETA
+        s += _BETA
+        s *= x
+        np.tanh(s, out=s)
+        s += 1
+        s *= 0.5
+        return s
+    return (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # type: ignore[no-any-return]
+
+
 def _gelu(x: np.ndarray, spec: GeluSpec) -> np.ndarray:
-    if spec.approximate == "tanh":
-        t = x * x  # in place from here on: one work array, no temporaries
-        t *= _KAPPA
-        t += 1
-        t *= x
-        t *= _BETA
-        np.tanh(t, out=t)
-        out = t + 1
-        out *= x
-        out *= 0.5
-    else:
-        t = (0.5 * (1 + _erf(x * math.sqrt(0.5)))).astype(x.dtype, copy=False)  # Φ(x)
-        out = x * t
-    spec.inner = t
-    return out  # type: ignore[no-any-return]
+    cdf = spec.inner = _gelu_cdf(x, spec.approximate)
+    return x * cdf  # type: ignore[no-any-return]
 
 
 def _gelu_grad(x: np.ndarray, approximate: str, inner: Any = None) -> np.ndarray:
-    """gelu'(x); ``inner`` is the forward's tanh(√(2/π)(x + 0.044715x³)) or Φ(x)."""
+    """gelu'(x); ``inner`` is the forward's Φ(x) or its tanh approximation s."""
+    cdf = _gelu_cdf(x, approximate) if inner is None else inner
     if approximate == "tanh":
-        t = np.tanh(_BETA * (x + _KAPPA * x * x * x)) if inner is None else inner
-        d = x * x  # 0.5·(1 + t + x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
-        d *= 3 * _KAPPA
-        d += 1
-        d *= _BETA
+        # s + x·s'(x), with s' = ½(1 − t²)·√(2/π)(1 + 3·0.044715x²) and ½(1 − t²) = 2s(1 − s):
+        # s·(1 + 2x·√(2/π)(1 + 3·0.044715x²)·(1 − s))
+        d = x * x
+        d *= 6 * _KAPPA * _BETA
+        d += 2 * _BETA
         d *= x
-        d *= 1 - t * t
-        d += t
+        d *= 1 - cdf
         d += 1
-        d *= 0.5
+        d *= cdf
         return d
-    cdf = 0.5 * (1 + _erf(x * math.sqrt(0.5))) if inner is None else inner
     d = x * x  # Φ(x) + x·φ(x)
     d *= -0.5
     np.exp(d, out=d)
@@ -376,6 +377,77 @@ def _vjp_embedding(g: Any, out: Any, weight: Any, rows: Rows) -> Any:
 
 
 EMBEDDING = register(Op("embedding", PARAM, _vjp_embedding, array=_embedding))
+
+
+# A product with concatenated embedding rows, ``x @ w`` where x (N, k·E) is k rows of a
+# table (V, E) per row (Bengio's MLP: the embeddings of the k previous characters, then a
+# Linear layer), equals a sum of k rows of the products table @ w_p, p the position's
+# (E, H) block of w. With fewer table rows than lookups (V < N) that is the cheaper
+# order: k products of V rows instead of one of N rows, and a backward that never forms
+# the (N, k·E) gradient of x. Tensor.__matmul__ takes this path when x is the reshaped
+# output of an embedding node (autodiff/tensor.py, _lookup_product).
+
+
+class Lookup:
+    """The parameter of ``embedding_matmul``: the indices (N, k) of the table rows each
+    output row concatenates, the leading shape of the output, and the padding row
+    (whose gradient stays zero), if any."""
+
+    __slots__ = ("indices", "lead", "padding_idx")
+
+    def __init__(self, indices: np.ndarray, lead: tuple[int, ...], padding_idx: int | None) -> None:
+        self.indices = indices
+        self.lead = lead
+        self.padding_idx = padding_idx
+
+    def __repr__(self) -> str:
+        return f"lookup(indices of shape {self.indices.shape})"
+
+    def flat_rows(self, vocabulary: int) -> np.ndarray:
+        """Each lookup's row in the (k·V, H) stack of the k position products."""
+        k = self.indices.shape[1]
+        return self.indices + np.arange(k) * vocabulary  # type: ignore[no-any-return]
+
+
+def _embedding_matmul(lookup: Lookup, table: np.ndarray, w: np.ndarray) -> np.ndarray:
+    k = lookup.indices.shape[1]
+    v, e = table.shape
+    h = w.shape[1]
+    products = np.matmul(table, w.reshape(k, e, h)).reshape(k * v, h)  # position p: rows p·V..
+    rows = lookup.flat_rows(v)
+    out = products[rows[:, 0]]
+    for p in range(1, k):  # a loop over the k positions, each a gather of N rows
+        out += products[rows[:, p]]
+    return out.reshape(*lookup.lead, h)
+
+
+def _vjp_embedding_matmul(g: Any, out: Any, lookup: Lookup, table: Any, w: Any) -> tuple[Any, ...]:
+    n, k = lookup.indices.shape
+    v, e = table.shape
+    h = w.shape[1]
+    if any(isinstance(x, Node) for x in (g, table, w)):  # recorded: the composed ops
+        rows = Rows(lookup.indices, lookup.padding_idx)
+        x = table._param_op(EMBEDDING, rows) if isinstance(table, Node) else _embedding(table, rows)  # type: ignore[attr-defined]
+        g2 = g.reshape(n, h)
+        d_x = (g2 @ w.T).reshape(n, k, e)
+        return None, _vjp_embedding(d_x, None, table, rows), x.reshape(n, k * e).T @ g2
+    # per position p and table row r: the sum of g over the lookups of r at p, (k·V, H)
+    onehot = np.zeros((k * v, n), dtype=g.dtype)
+    onehot[lookup.flat_rows(v), np.arange(n)[:, None]] = 1
+    summed = (onehot @ g.reshape(n, h)).reshape(k, v, h)
+    d_w = np.matmul(table.T, summed).reshape(k * e, h)
+    # Σ_p summed_p @ w_pᵀ as one product: (V, k·H) @ (k·H, E)
+    d_table = summed.transpose(1, 0, 2).reshape(v, k * h) @ w.reshape(k, e, h).transpose(
+        0, 2, 1
+    ).reshape(k * h, e)
+    if lookup.padding_idx is not None:
+        d_table[lookup.padding_idx] = 0
+    return None, d_table, d_w
+
+
+EMBEDDING_MATMUL = register(
+    Op("embedding_matmul", NARY, _vjp_embedding_matmul, array=_embedding_matmul)
+)
 
 
 # --- normalization -----------------------------------------------------------------------
@@ -561,8 +633,13 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
     if spec.mask is not None:
         scores += spec.mask
     _, weights, total = _exp_last(scores, keep_shifted=False)
-    with np.errstate(invalid="ignore"):  # a row that may attend nowhere is nan, as PyTorch
+    with np.errstate(invalid="ignore"):
         weights /= total
+    if not np.isfinite(np.add.reduce(total, None)):
+        # a query that may attend to no key gets weights 0 (an output of 0), as PyTorch's
+        # scaled_dot_product_attention; a nan among the scores stays nan
+        nowhere = np.logical_and.reduce(scores == -np.inf, -1, keepdims=True)
+        weights[np.broadcast_to(nowhere, weights.shape)] = 0
     spec.weights = weights
     return np.matmul(weights, v)
 
@@ -880,6 +957,7 @@ __all__ = [
     "ATTENTION",
     "BATCH_NORM",
     "EMBEDDING",
+    "EMBEDDING_MATMUL",
     "GELU",
     "GELU_GRAD",
     "GRU_CELL",
@@ -896,6 +974,7 @@ __all__ = [
     "GeluSpec",
     "HeadsSpec",
     "Labels",
+    "Lookup",
     "NormSpec",
     "Rows",
     "erf_series",

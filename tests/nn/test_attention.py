@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
+import nn.functional as F
 from autodiff import Tensor
 from nn.layers.attention import causal_mask
 
@@ -217,3 +218,40 @@ def test_bad_input_names_layer_and_shapes() -> None:
         mha(x, x, x, key_padding_mask=np.zeros((3,), bool))
     with pytest.raises(ValueError, match="different batch sizes"):
         mha(x, np.ones((1, 3, 8)), np.ones((1, 3, 8)))
+
+
+def _reference_attention(q, k, v, mask):
+    scores = q @ k.swapaxes(-1, -2) / np.sqrt(q.shape[-1]) + mask
+    with np.errstate(invalid="ignore"):
+        e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True)) @ v
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_far_apart_keep_their_precision(dtype):
+    # one shift for the whole array would underflow the second query's row to 0/0;
+    # that row takes its own shift (autodiff/ops/nn.py, _exp_last)
+    q = np.array([[[400.0, 0.0], [-400.0, 0.0]]], dtype=dtype)
+    k = np.array([[[1.0, 0.5], [2.0, -0.5], [1.5, 0.0]]], dtype=dtype)
+    v = np.arange(6, dtype=dtype).reshape(1, 3, 2)
+    got = F.scaled_dot_product_attention(q, k, v).data
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, _reference_attention(q, k, v, 0.0), rtol=1e-5, atol=1e-30)
+
+
+def test_a_query_that_may_attend_nowhere_gives_zeros_as_torch():
+    rng = np.random.default_rng(0)
+    q, k, v, w = (rng.normal(size=(1, 2, 2)) for _ in range(4))
+    mask = np.array([[True, False], [False, False]])  # the second query sees no key
+    ours = [Tensor(a, requires_grad=True) for a in (q, k, v)]
+    got = F.scaled_dot_product_attention(*ours, attn_mask=mask)
+    (got * w).sum().backward()
+    theirs = [torch.from_numpy(a).requires_grad_() for a in (q, k, v)]
+    ref = torch.nn.functional.scaled_dot_product_attention(
+        *theirs, attn_mask=torch.from_numpy(mask)
+    )
+    (ref * torch.from_numpy(w)).sum().backward()
+    assert (got.data[0, 1] == 0).all()
+    np.testing.assert_allclose(got.data, ref.detach().numpy(), rtol=1e-12, atol=1e-15)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-12, atol=1e-15)

@@ -52,6 +52,10 @@ CASES = {
         lambda w: F.embedding(np.array([[1, 2], [1, 1]]), w, padding_idx=3),  # unused: its
         # gradient is zero by design, which finite differences would not see,
     ),
+    "embedding_matmul": (  # 3 rows of a 2-row table per output row: the lookup product
+        lambda r: [_t(r, 2, 3), _t(r, 9, 2)],
+        lambda t, w: F.embedding(np.array([[[0, 1, 1], [1, 0, 0]]] * 3), t).reshape(3, 2, 9) @ w,
+    ),
     "layer_norm": (
         lambda r: [_t(r, 3, 4), _t(r, 4), _t(r, 4)],
         lambda x, w, b: F.layer_norm(x, (4,), w, b) * x,
@@ -117,6 +121,7 @@ NN_OPS = {
     "avg_pool",
     "avg_unpool",
     "embedding",
+    "embedding_matmul",
     "layer_norm",
     "batch_norm",
     "gelu",
