@@ -375,7 +375,8 @@ class Tensor(Node):
         return _binop(ops.FLOOR_DIVIDE, self, other, True)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
-        if self._op is ops.RESHAPE:  # maybe concatenated embedding rows: see _lookup_product
+        op = self._op
+        if op is ops.RESHAPE or op is ops.EMBEDDING:  # embedding rows? see _lookup_product
             product = _lookup_product(self, other)
             if product is not None:
                 return product
@@ -765,10 +766,10 @@ def _index_item(i: Any) -> Any:
 
 def _lookup_product(x: Tensor, w: Any) -> Tensor | None:
     """``x @ w`` as one ``embedding_matmul`` node (autodiff/ops/nn.py) when ``x`` is an
-    embedding's output reshaped so that each row concatenates k whole table rows, ``w``
-    is a matrix, and the table has fewer than half as many rows as ``x`` (then k
-    products with the table cost less than one with ``x``); otherwise None."""
-    rows = x._a
+    embedding's output, or that reshaped so that each row concatenates k whole table
+    rows, ``w`` is a matrix, and the table has fewer than half as many rows as ``x``
+    (then k products with the table cost less than one with ``x``); otherwise None."""
+    rows = x if x._op is ops.EMBEDDING else x._a
     if rows._op is not ops.EMBEDDING or x.ndim < 1:
         return None
     table, lookup = rows._a, rows._b

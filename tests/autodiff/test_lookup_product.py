@@ -16,7 +16,7 @@ def _both(table, w, indices, shape, padding_idx=None):
         t = Tensor(table, requires_grad=True) if table is not None else None
         ww = Tensor(w, requires_grad=True)
         rows = F.embedding(indices, t, padding_idx=padding_idx)
-        x = rows.reshape(*shape)
+        x = rows.reshape(*shape) if shape else rows
         if not fused:  # a copy of x is not an embedding's output: the plain product
             x = x * 1.0
         y = x @ ww
@@ -29,11 +29,17 @@ def _both(table, w, indices, shape, padding_idx=None):
 
 @pytest.mark.parametrize(
     ("indices_shape", "shape"),
-    [((32, 4), (32, 12)), ((4, 8, 4), (4, 8, 12)), ((4, 8, 4), (32, 12)), ((128,), (32, 12))],
+    [
+        ((32, 4), (32, 12)),
+        ((4, 8, 4), (4, 8, 12)),
+        ((4, 8, 4), (32, 12)),
+        ((128,), (32, 12)),
+        ((4, 8), None),  # the embedding's output itself: one row per lookup
+    ],
 )
 def test_same_values_and_gradients_as_the_plain_product(indices_shape, shape):
     rng = np.random.default_rng(0)
-    table, w = rng.normal(size=(7, 3)), rng.normal(size=(12, 5))
+    table, w = rng.normal(size=(7, 3)), rng.normal(size=(12 if shape else 3, 5))
     indices = rng.integers(0, 7, indices_shape)
     (y, dt, dw), (y0, dt0, dw0) = _both(table, w, indices, shape)
     np.testing.assert_allclose(y, y0, rtol=1e-12, atol=1e-12)
