@@ -206,6 +206,30 @@ def test_gru_saturated_gates_match_torch(dtype: Any) -> None:
         np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-4, err_msg=name)
 
 
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_gru_on_an_embedding_matches_torch(batch_first: bool) -> None:
+    """A GRU fed by an embedding (makemore's): its input projection is taken of the
+    embedding's output as given (a lookup product), then put in time order."""
+    rng = np.random.default_rng(2)
+    emb = nn.Embedding(7, 3, rng=rng)
+    gru = nn.GRU(3, 4, batch_first=batch_first, rng=rng)
+    t_emb = torch.nn.Embedding(7, 3, dtype=torch.float64)
+    t_emb.load_state_dict({k: torch.from_numpy(v) for k, v in emb.state_dict().items()})
+    t_gru = torch.nn.GRU(3, 4, batch_first=batch_first, dtype=torch.float64)
+    _load_into(t_gru, gru)
+    idx = rng.integers(0, 7, size=(5, 6))  # 30 lookups of a 7-row table
+    seed = rng.normal(size=(5, 6, 4))
+    out, h_n = gru(emb(idx))
+    ((out * seed).sum() + h_n.sum()).backward()
+    ref, ref_h = t_gru(t_emb(torch.from_numpy(idx)))
+    ((ref * torch.from_numpy(seed)).sum() + ref_h.sum()).backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h_n.data, ref_h.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(emb.weight.grad, t_emb.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for name, g, g_ref in _grads(gru, t_gru):
+        np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
 def test_parameter_names_and_shapes_are_torchs() -> None:
     ours = nn.GRU(3, 5, num_layers=2)
     theirs = torch.nn.GRU(3, 5, num_layers=2)
