@@ -279,25 +279,28 @@ class _Recurrent(Module):
             return shape[0], 1
         return (shape[1], shape[0]) if self.batch_first else (shape[0], shape[1])
 
+    def _in_time_order(self, y: Tensor, single: bool) -> Tensor:
+        """``y``, laid out as the input is, as (L, N, width)."""
+        if single:
+            return y.reshape(y.shape[0], 1, y.shape[-1])
+        return y.swapaxes(0, 1) if self.batch_first else y
+
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
         """``(output, h_n)`` for the sequence ``x`` from initial states ``hx`` (None: zeros)."""
         x, h0, single = self._inputs(x, hx)
         length, n = self._length_and_batch(x.shape)
-        seq: Tensor | None = None
+        # each layer's input projection for every step in one product; the loop does the
+        # rest. The first layer's is taken of the input as given, then put in time order:
+        # an embedding's output stays one for the product, which uses that (Tensor.__matmul__)
+        seq = x
         finals = []
         for i, cell in enumerate(self.cells):
-            # every step's input projection in one matmul; the loop does the rest. The first
-            # layer's is taken of the input as given, then put in (L, N, ·) order: an
-            # embedding's output stays one there, which the product uses (Tensor.__matmul__)
-            gi = _linear(x if seq is None else seq, cell.weight_ih, cell.bias_ih)
-            if seq is None and single:
-                gi = gi.reshape(length, 1, gi.shape[-1])
-            elif seq is None and self.batch_first:
-                gi = gi.swapaxes(0, 1)
+            gi = _linear(seq, cell.weight_ih, cell.bias_ih)
+            if i == 0:
+                gi = self._in_time_order(gi, single)
             h = Tensor(np.zeros((n, self.hidden_size)), dtype=x.dtype) if h0 is None else h0[i]
             seq = cell.run(gi, h)
             finals.append(seq[-1])
-        assert seq is not None  # there is at least one layer
         h_n = stack(finals)
         if single:
             return seq.reshape(length, self.hidden_size), h_n.reshape(
