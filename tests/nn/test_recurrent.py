@@ -270,6 +270,43 @@ def test_bad_input_names_layer_and_shapes() -> None:
         nn.GRU(3, 4, batch_first=1)  # type: ignore[arg-type]
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**16),
+)
+def test_fused_gru_vjps_on_arrays_equal_their_recorded_form(
+    length: int, batch: int, hidden: int, bias: bool, sequence: bool, seed: int
+) -> None:
+    """The GRU ops' vjps run on arrays (buffers by gate, factors for all steps at once)
+    and on graph nodes (the readable per-step formulas, as create_graph records them):
+    the same gradients."""
+    from autodiff import ops
+    from autodiff.tensor import _nary
+
+    rng = np.random.default_rng(seed)
+    op = ops.GRU_SEQUENCE if sequence else ops.GRU_CELL
+    lead = (length, batch) if sequence else (batch,)
+    shapes = [(*lead, 3 * hidden), (batch, hidden), (3 * hidden, hidden)]
+    shapes += [(3 * hidden,)] if bias else []
+    weight = rng.normal(size=(*lead, hidden))
+    grads = []
+    for create_graph in (False, True):
+        inputs = [
+            Tensor(np.random.default_rng(seed).normal(size=s), requires_grad=True) for s in shapes
+        ]
+        operands = (ops.GRUSpec(), *inputs)
+        out = _nary(op, operands, op.array(*(getattr(x, "data", x) for x in operands)))
+        (out * weight).sum().backward(create_graph=create_graph)
+        grads.append([x.grad.data if create_graph else x.grad for x in inputs])
+    for fast, recorded in zip(*grads, strict=True):
+        np.testing.assert_allclose(fast, recorded, rtol=1e-12, atol=1e-13)
+
+
 @pytest.mark.parametrize("order, bias", [(1, False), (2, True)])
 def test_fused_gru_step_gradchecks(order: int, bias: bool) -> None:
     """The one-node GRU step (ops.GRU_CELL): first and second derivatives against
