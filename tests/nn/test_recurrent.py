@@ -295,10 +295,9 @@ def test_fused_gru_vjps_on_arrays_equal_their_recorded_form(
     shapes += [(3 * hidden,)] if bias else []
     weight = rng.normal(size=(*lead, hidden))
     grads = []
+    values = [rng.normal(size=s) for s in shapes]
     for create_graph in (False, True):
-        inputs = [
-            Tensor(np.random.default_rng(seed).normal(size=s), requires_grad=True) for s in shapes
-        ]
+        inputs = [Tensor(v, requires_grad=True) for v in values]
         operands = (ops.GRUSpec(), *inputs)
         out = _nary(op, operands, op.array(*(getattr(x, "data", x) for x in operands)))
         (out * weight).sum().backward(create_graph=create_graph)
