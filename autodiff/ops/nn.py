@@ -798,8 +798,9 @@ def _gru_run_nodes(gi: Any, h: Any, w: Any, b: Any) -> tuple[list[Any], list[Any
 def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _GRUSaved:
     """The formulas of ``_gru_gates`` on arrays for the projections ``gi`` (L, ..., 3k) from
     ``h0`` (..., k). At makemore's sizes a step is one matmul and the overhead of numpy's
-    calls: each step makes eleven, on contiguous blocks of preallocated buffers. r and z
-    stay 1 + e^−x in the loop (r·hn = hn / (1 + e^−x_r)), inverted for all steps after it."""
+    calls: each step makes eleven (ten without biases), on contiguous blocks of preallocated
+    buffers. r and z stay 1 + e^−x in the loop (r·hn = hn / (1 + e^−x_r)), inverted for
+    all steps after it."""
     steps, k = gi.shape[0], h0.shape[-1]
     rows = h0.size // k
     dt = np.result_type(gi, h0, w, *(() if b is None else (b,)))
