@@ -742,13 +742,26 @@ SELF_ATTENTION = register(Op("self_attention", PARAM, _vjp_self_attention, array
 
 
 class GRUSpec:
-    """The fixed part of ``gru_cell``/``gru_sequence``: the gates each step of the forward
-    computed, kept for the vjp."""
+    """The fixed part of ``gru_cell``/``gru_sequence``: what the forward computed that the
+    vjp reuses."""
 
     __slots__ = ("saved",)
 
     def __init__(self) -> None:
-        self.saved: list[tuple[np.ndarray, ...]] | None = None
+        self.saved: _GRUSaved | None = None
+
+
+class _GRUSaved:
+    """A GRU forward on arrays, every step in one buffer, the batch flattened to one axis
+    of M rows, the gates on an axis of their own (each gate's block contiguous, as numpy's
+    small calls need to be fast): ``states`` (L + 1, M, k) from the initial one; ``rz``
+    (L, 2, M, k) the gates r and z; ``n`` (L, M, k) the candidate; ``gh`` (L, 3, M, k) the
+    state's projection, whose last gate is hn = h·W_hnᵀ + b_hn (the others are scratch)."""
+
+    __slots__ = ("states", "rz", "n", "gh")
+
+    def __init__(self, states: np.ndarray, rz: np.ndarray, n: np.ndarray, gh: np.ndarray) -> None:
+        self.states, self.rz, self.n, self.gh = states, rz, n, gh
 
 
 def _gru_gates(gi: Any, h: Any, w: Any, b: Any, sigmoid: Any, tanh: Any) -> tuple[Any, ...]:
@@ -768,11 +781,9 @@ def _on_nodes(method: str, fn: Any) -> Any:
     return lambda x: getattr(x, method)() if isinstance(x, Node) else fn(x)
 
 
-def _gru_run(gi: Any, h: Any, w: Any, b: Any, recorded: bool) -> tuple[list[Any], list[Any]]:
-    """Every step's state and gates for the projections ``gi`` (L, N, 3k) from ``h``:
-    on arrays, or (``recorded``) on graph nodes, for a vjp under create_graph."""
-    if not recorded:
-        return _gru_run_arrays(gi, h, w, b)
+def _gru_run_nodes(gi: Any, h: Any, w: Any, b: Any) -> tuple[list[Any], list[Any]]:
+    """Every step's state and gates for the projections ``gi`` (L, N, 3k) from ``h``, on
+    graph nodes (a vjp under create_graph records them)."""
     # a node's own method (recorded), numpy's on a constant
     sigmoid, tanh = _on_nodes("sigmoid", _np_sigmoid), _on_nodes("tanh", np.tanh)
     states, gates = [], []
@@ -784,35 +795,48 @@ def _gru_run(gi: Any, h: Any, w: Any, b: Any, recorded: bool) -> tuple[list[Any]
     return states, gates
 
 
-def _gru_run_arrays(
-    gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any
-) -> tuple[list[Any], list[Any]]:
-    """``_gru_run`` on arrays, the same formulas with numpy's ``out=`` (half the
-    temporaries: at makemore's sizes a step is mostly numpy call overhead)."""
-    k = h.shape[-1]
-    w_t = w.T
-    states, gates = [], []
-    for t in range(gi.shape[0]):
-        gh = h @ w_t
-        if b is not None:
-            gh += b
-        rz = gi[t, :, : 2 * k] + gh[:, : 2 * k]
-        # σ(x) = 1 / (1 + e^−x): e^−x may overflow to inf for x < −88 (float32), and then
-        # σ is 1/inf = 0, the right limit
-        with np.errstate(over="ignore"):
-            np.exp(np.negative(rz, out=rz), out=rz)
-        rz += 1
-        np.reciprocal(rz, out=rz)
-        r, z, hn = rz[:, :k], rz[:, k:], gh[:, 2 * k :]
-        n = r * hn
-        n += gi[t, :, 2 * k :]
-        np.tanh(n, out=n)
-        h = h - n
-        h *= z
-        h += n
-        states.append(h)
-        gates.append((r, z, n, hn))
-    return states, gates
+def _gru_run_arrays(gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any) -> _GRUSaved:
+    """The formulas of ``_gru_gates`` on arrays for the projections ``gi`` (L, ..., 3k) from
+    ``h0`` (..., k). At makemore's sizes a step is one matmul and the overhead of numpy's
+    calls: each step makes eleven (ten without biases), on contiguous blocks of preallocated
+    buffers. r and z stay 1 + e^−x in the loop (r·hn = hn / (1 + e^−x_r)), inverted for
+    all steps after it."""
+    steps, k = gi.shape[0], h0.shape[-1]
+    rows = h0.size // k
+    dt = np.result_type(gi, h0, w, *(() if b is None else (b,)))
+    # W_hᵀ per gate (3, k, k), contiguous; the input side per gate, −(gi + b) for r and z
+    # (the loop's exponent is e^−x), gi for n; −b as full blocks (a bias broadcast along a
+    # middle axis makes numpy's inner loops short)
+    w_t = w.reshape(3, k, k).transpose(0, 2, 1).astype(dt, order="C")
+    pre = np.empty((steps, 3, rows, k), dtype=dt)
+    np.copyto(pre, gi.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3))
+    if b is None:
+        np.negative(pre[:, :2], out=pre[:, :2])
+    else:
+        minus_b = np.negative(b.reshape(3, 1, k), out=np.empty((3, rows, k), dtype=dt))
+        np.subtract(minus_b[:2], pre[:, :2], out=pre[:, :2])
+    states = np.empty((steps + 1, rows, k), dtype=dt)
+    states[0] = h0.reshape(rows, k)
+    gh, rz, n = np.empty_like(pre), np.empty_like(pre[:, :2]), np.empty_like(states[1:])
+    gh_rz, hn, pre_rz, pre_n = gh[:, :2], gh[:, 2], pre[:, :2], pre[:, 2]
+    inv_r, inv_z = rz[:, 0], rz[:, 1]
+    # e^−x = inf for x < −88 in float32 (−709 in float64): σ = 1/inf = 0, the right limit
+    with np.errstate(over="ignore"):
+        for t in range(steps):
+            np.matmul(states[t], w_t, out=gh[t])
+            if b is not None:
+                hn[t] -= minus_b[2]
+            e = np.subtract(pre_rz[t], gh_rz[t], out=rz[t])
+            np.exp(e, out=e)
+            e += 1
+            n_t = np.divide(hn[t], inv_r[t], out=n[t])
+            n_t += pre_n[t]
+            np.tanh(n_t, out=n_t)
+            h = np.subtract(states[t], n_t, out=states[t + 1])  # (1 − z)·n + z·h
+            h /= inv_z[t]
+            h += n_t
+    np.reciprocal(rz, out=rz)
+    return _GRUSaved(states, rz, n, gh)
 
 
 def _gru_step_grads(g: Any, h: Any, gates: tuple[Any, ...], cat: Any) -> tuple[Any, Any]:
@@ -824,48 +848,94 @@ def _gru_step_grads(g: Any, h: Any, gates: tuple[Any, ...], cat: Any) -> tuple[A
     return cat([d_r, d_z, d_pre_n], axis=1), cat([d_r, d_z, d_pre_n * r], axis=1)
 
 
+def _gru_bptt_arrays(
+    g: np.ndarray, saved: _GRUSaved, w: np.ndarray, bias: bool
+) -> tuple[np.ndarray, ...]:
+    """``_gru_step_grads`` over every step on arrays, from the gradient ``g`` (L, ..., k) of
+    every state: (d gi (L, M, 3k), d h0 (M, k), d w[, d b]). A step's gradients are its
+    state's total gradient g_t times factors of the forward alone, computed for all steps
+    before the loop; the loop carries g_t back (two products, a matmul, two sums) and the
+    weights' gradients are one matmul over all steps after it."""
+    states, n, hn = saved.states, saved.n, saved.gh[:, 2]
+    steps, rows, k = n.shape
+    r, z = saved.rz[:, 0], saved.rz[:, 1]
+    # the factors by gate (L, 3, M, k), as the forward's buffers: long contiguous runs
+    one_minus = np.subtract(1, saved.rz)
+    slopes = np.multiply(saved.rz, one_minus)  # σ' = σ(1 − σ) of r and z
+    d_pre_n = np.multiply(n, n)  # dh'/d(n's pre-activation) = (1 − z)(1 − n²)
+    np.subtract(1, d_pre_n, out=d_pre_n)
+    d_pre_n *= one_minus[:, 1]
+    # d gh_t = g_t ⊙ [d_pre_n hn r(1 − r), (h − n) z(1 − z), d_pre_n r]
+    factors = np.empty((steps, 3, rows, k), dtype=d_pre_n.dtype)
+    f_r, f_z, f_n = factors[:, 0], factors[:, 1], factors[:, 2]
+    np.multiply(hn, slopes[:, 0], out=f_r)
+    f_r *= d_pre_n
+    np.subtract(states[:-1], n, out=f_z)
+    f_z *= slopes[:, 1]
+    np.multiply(d_pre_n, r, out=f_n)
+    del one_minus, slopes  # (a lower peak of memory for what follows)
+    total = np.array(g.reshape(steps, rows, k), dtype=factors.dtype)  # g_t + what step t+1 sends
+    # d gh row by row (L, M, 3k), for the matmuls; written through a by-gate view
+    d_gh = np.empty((steps, rows, 3 * k), dtype=factors.dtype)
+    d_gh_gates = d_gh.reshape(steps, rows, 3, k).transpose(0, 2, 1, 3)
+    through_z = np.empty((rows, k), dtype=factors.dtype)
+    for t in range(steps - 1, -1, -1):
+        np.multiply(factors[t], total[t], out=d_gh_gates[t])
+        carry = np.matmul(d_gh[t], w)
+        carry += np.multiply(total[t], z[t], out=through_z)
+        if t:
+            total[t - 1] += carry
+    all_rows = d_gh.reshape(-1, 3 * k)
+    d_w = all_rows.T @ states[:-1].reshape(-1, k)
+    grads = (d_gh, carry, d_w, all_rows.sum(axis=0)) if bias else (d_gh, carry, d_w)
+    np.multiply(total, d_pre_n, out=d_gh_gates[:, 2])  # d gi: d gh with the n gate's r taken off
+    return grads
+
+
 def _recorded(*xs: Any) -> bool:
     return any(isinstance(x, Node) for x in xs)
 
 
-def _joiners(recorded: bool) -> tuple[Any, Any]:
-    if recorded:
-        from ..tensor import concatenate, stack  # (the op table is imported by tensor)
+def _joiners() -> tuple[Any, Any]:
+    """Tensor's concatenate and stack, for the vjps recorded under create_graph."""
+    from ..tensor import concatenate, stack  # (the op table is imported by tensor)
 
-        return concatenate, stack
-    return np.concatenate, np.stack
+    return concatenate, stack
 
 
 def _gru_cell(spec: GRUSpec, gi: np.ndarray, h: np.ndarray, w: np.ndarray, b: Any = None) -> Any:
-    states, spec.saved = _gru_run(gi[None], h, w, b, False)
-    return states[0]
+    spec.saved = _gru_run_arrays(gi[None], h, w, b)
+    return spec.saved.states[1].reshape(h.shape).copy()
 
 
 def _vjp_gru_cell(g: Any, out: Any, spec: GRUSpec, gi: Any, h: Any, w: Any, b: Any = None) -> Any:
-    recorded = _recorded(g, gi, h, w, b)
-    gates = _gru_run(gi[None], h, w, b, True)[1] if recorded else spec.saved
-    assert gates is not None  # set by the forward that made this node
-    d_gi, d_gh = _gru_step_grads(g, h, gates[0], _joiners(recorded)[0])
-    grads = (None, d_gi, g * gates[0][1] + d_gh @ w, d_gh.T @ h)
+    if not _recorded(g, gi, h, w, b):
+        assert spec.saved is not None  # set by the forward that made this node
+        d_step, d_h, *d_wb = _gru_bptt_arrays(g[None], spec.saved, w, b is not None)
+        return (None, d_step.reshape(gi.shape), d_h.reshape(h.shape), *d_wb)
+    gates = _gru_run_nodes(gi[None], h, w, b)[1][0]
+    d_gi, d_gh = _gru_step_grads(g, h, gates, _joiners()[0])
+    grads = (None, d_gi, g * gates[1] + d_gh @ w, d_gh.T @ h)
     return grads if b is None else (*grads, d_gh.sum(axis=0))
 
 
 def _gru_sequence(
     spec: GRUSpec, gi: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any = None
 ) -> np.ndarray:
-    states, spec.saved = _gru_run(gi, h0, w, b, False)
-    return np.stack(states)
+    spec.saved = _gru_run_arrays(gi, h0, w, b)
+    # a copy: the buffer is the vjp's
+    return spec.saved.states[1:].reshape(gi.shape[0], *h0.shape).copy()
 
 
 def _vjp_gru_sequence(
     g: Any, out: Any, spec: GRUSpec, gi: Any, h0: Any, w: Any, b: Any = None
 ) -> Any:
-    recorded = _recorded(g, gi, h0, w, b)
-    if not recorded:
+    if not _recorded(g, gi, h0, w, b):
         assert spec.saved is not None  # set by the forward that made this node
-        return _gru_bptt_arrays(g, out, spec.saved, h0, w, b is not None)
-    cat, stack = _joiners(recorded)
-    states, gates = _gru_run(gi, h0, w, b, True)
+        d_seq, d_h0, *d_wb = _gru_bptt_arrays(g, spec.saved, w, b is not None)
+        return (None, d_seq.reshape(gi.shape), d_h0.reshape(h0.shape), *d_wb)
+    cat, stack = _joiners()
+    states, gates = _gru_run_nodes(gi, h0, w, b)
     previous = [h0, *states[:-1]]
     d_gi: list[Any] = [None] * len(gates)
     d_gh: list[Any] = [None] * len(gates)
@@ -878,44 +948,6 @@ def _vjp_gru_sequence(
     d_w = d_gh_rows.T @ stack(previous).reshape(-1, w.shape[1])  # summed over steps at once
     grads = (None, stack(d_gi), carry, d_w)
     return grads if b is None else (*grads, d_gh_rows.sum(axis=0))
-
-
-def _gru_bptt_arrays(
-    g: np.ndarray, out: np.ndarray, gates: list[Any], h0: np.ndarray, w: np.ndarray, bias: bool
-) -> tuple[Any, ...]:
-    """``_vjp_gru_sequence`` on arrays: the formulas of ``_gru_step_grads`` written into
-    two preallocated (L, N, 3k) arrays with ``out=`` (no per-step concatenations)."""
-    steps, k = len(gates), w.shape[1]
-    d_gi = np.empty((steps, *g.shape[1:-1], 3 * k), dtype=g.dtype)
-    d_gh = np.empty_like(d_gi)
-    previous = np.concatenate([h0[None], out[:-1]])
-    tmp = np.empty(g.shape[1:], dtype=g.dtype)
-    carry = None
-    for t in range(steps - 1, -1, -1):
-        r, z, n, hn = gates[t]
-        g_t = g[t] if carry is None else g[t] + carry
-        d_r, d_z, d_n = d_gi[t, :, :k], d_gi[t, :, k : 2 * k], d_gi[t, :, 2 * k :]
-        np.multiply(n, n, out=d_n)  # d pre-activation of n: g (1 − z)(1 − n²)
-        np.subtract(1, d_n, out=d_n)
-        d_n *= g_t
-        np.subtract(1, z, out=tmp)
-        d_n *= tmp
-        np.subtract(previous[t], n, out=d_z)  # d pre-activation of z: g (h − n) z (1 − z)
-        d_z *= g_t
-        d_z *= z
-        d_z *= tmp
-        np.multiply(d_n, hn, out=d_r)  # d pre-activation of r: d_n hn r (1 − r)
-        d_r *= r
-        np.subtract(1, r, out=tmp)
-        d_r *= tmp
-        d_gh[t, :, : 2 * k] = d_gi[t, :, : 2 * k]
-        np.multiply(d_n, r, out=d_gh[t, :, 2 * k :])
-        carry = g_t * z
-        carry += d_gh[t] @ w
-    d_gh_rows = d_gh.reshape(-1, 3 * k)
-    d_w = d_gh_rows.T @ previous.reshape(-1, k)
-    grads = (None, d_gi, carry, d_w)
-    return (*grads, d_gh_rows.sum(axis=0)) if bias else grads
 
 
 GRU_CELL = register(Op("gru_cell", NARY, _vjp_gru_cell, array=_gru_cell))

@@ -243,7 +243,8 @@ class _Recurrent(Module):
         self.cells = cells
 
     def _inputs(self, x: Any, hx: Any) -> tuple[Tensor, Tensor | None, bool]:
-        """(input as (L, N, in), initial state as (layers, N, hidden) or None, unbatched)."""
+        """(input as given, checked; initial state as (layers, N, hidden) or None;
+        unbatched)."""
         dt = self.cells[0].weight_ih.dtype
         x = _as_tensor(x, dt)
         if not isinstance(x, Tensor) or x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -254,16 +255,14 @@ class _Recurrent(Module):
                 f"(L, {self.input_size}), got {got}"
             )
         single = x.ndim == 2
-        if single:
-            x = x.reshape(x.shape[0], 1, self.input_size)
-        elif self.batch_first:
-            x = x.swapaxes(0, 1)
-        if x.shape[0] == 0:
-            raise ValueError(f"{self.describe()}: the input sequence is empty ({x.shape})")
+        length, n = self._length_and_batch(x.shape)
+        if length == 0:
+            raise ValueError(
+                f"{self.describe()}: the input sequence is empty ({(length, n, self.input_size)})"
+            )
         if hx is None:
             return x, None, single
         hx = _as_tensor(hx, dt)
-        n = x.shape[1]
         expected = (
             (self.num_layers, self.hidden_size)
             if single
@@ -274,15 +273,32 @@ class _Recurrent(Module):
             raise ValueError(f"{self.describe()}: expected initial state {expected}, got {got}")
         return x, hx.reshape(self.num_layers, 1, self.hidden_size) if single else hx, single
 
+    def _length_and_batch(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(L, N) of an input of ``shape``: (L, in), (L, N, in) or, batch first, (N, L, in)."""
+        if len(shape) == 2:
+            return shape[0], 1
+        return (shape[1], shape[0]) if self.batch_first else (shape[0], shape[1])
+
+    def _in_time_order(self, y: Tensor, single: bool) -> Tensor:
+        """``y``, laid out as the input is, as (L, N, width)."""
+        if single:
+            return y.reshape(y.shape[0], 1, y.shape[-1])
+        return y.swapaxes(0, 1) if self.batch_first else y
+
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
         """``(output, h_n)`` for the sequence ``x`` from initial states ``hx`` (None: zeros)."""
-        seq, h0, single = self._inputs(x, hx)
-        length, n = seq.shape[0], seq.shape[1]
+        x, h0, single = self._inputs(x, hx)
+        length, n = self._length_and_batch(x.shape)
+        # each layer's input projection for every step in one product; the loop does the
+        # rest. The first layer's is taken of the input as given, then put in time order:
+        # an embedding's output stays one for the product, which uses that (Tensor.__matmul__)
+        seq = x
         finals = []
         for i, cell in enumerate(self.cells):
-            # every step's input projection in one matmul; the loop does the rest
             gi = _linear(seq, cell.weight_ih, cell.bias_ih)
-            h = Tensor(np.zeros((n, self.hidden_size)), dtype=seq.dtype) if h0 is None else h0[i]
+            if i == 0:
+                gi = self._in_time_order(gi, single)
+            h = Tensor(np.zeros((n, self.hidden_size)), dtype=x.dtype) if h0 is None else h0[i]
             seq = cell.run(gi, h)
             finals.append(seq[-1])
         h_n = stack(finals)

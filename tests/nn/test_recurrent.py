@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,53 @@ def test_sequences_match_torch_in_float32(kind: str) -> None:
         np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gru_saturated_gates_match_torch(dtype: Any) -> None:
+    """Pre-activations of ±1000: e^−x overflows (float32 past 88, float64 past 709) and
+    the gates must still be exactly 0 or 1, with no warning, as torch's sigmoid gives."""
+    ours = nn.GRU(3, 4, dtype=dtype, rng=np.random.default_rng(0))
+    theirs = torch.nn.GRU(3, 4, dtype=getattr(torch, np.dtype(dtype).name))
+    _load_into(theirs, ours)
+    x = np.random.default_rng(1).normal(size=(5, 2, 3)).astype(dtype) * 1000
+    xt = Tensor(x, requires_grad=True, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, _ = ours(xt)
+        out.sum().backward()
+    xr = torch.tensor(x, requires_grad=True)
+    ref, _ = theirs(xr)
+    ref.sum().backward()
+    assert np.isfinite(out.data).all() and np.isfinite(xt.grad).all()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for name, g, g_ref in _grads(ours, theirs):
+        np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_gru_on_an_embedding_matches_torch(batch_first: bool) -> None:
+    """A GRU fed by an embedding (makemore's): its input projection is taken of the
+    embedding's output as given (a lookup product), then put in time order."""
+    rng = np.random.default_rng(2)
+    emb = nn.Embedding(7, 3, rng=rng)
+    gru = nn.GRU(3, 4, batch_first=batch_first, rng=rng)
+    t_emb = torch.nn.Embedding(7, 3, dtype=torch.float64)
+    t_emb.load_state_dict({k: torch.from_numpy(v) for k, v in emb.state_dict().items()})
+    t_gru = torch.nn.GRU(3, 4, batch_first=batch_first, dtype=torch.float64)
+    _load_into(t_gru, gru)
+    idx = rng.integers(0, 7, size=(5, 6))  # 30 lookups of a 7-row table
+    seed = rng.normal(size=(5, 6, 4))
+    out, h_n = gru(emb(idx))
+    ((out * seed).sum() + h_n.sum()).backward()
+    ref, ref_h = t_gru(t_emb(torch.from_numpy(idx)))
+    ((ref * torch.from_numpy(seed)).sum() + ref_h.sum()).backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h_n.data, ref_h.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(emb.weight.grad, t_emb.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for name, g, g_ref in _grads(gru, t_gru):
+        np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
 def test_parameter_names_and_shapes_are_torchs() -> None:
     ours = nn.GRU(3, 5, num_layers=2)
     theirs = torch.nn.GRU(3, 5, num_layers=2)
@@ -220,6 +268,42 @@ def test_bad_input_names_layer_and_shapes() -> None:
         nn.GRU(3, 4, num_layers=0)
     with pytest.raises(TypeError, match="batch_first"):
         nn.GRU(3, 4, batch_first=1)  # type: ignore[arg-type]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**16),
+)
+def test_fused_gru_vjps_on_arrays_equal_their_recorded_form(
+    length: int, batch: int, hidden: int, bias: bool, sequence: bool, seed: int
+) -> None:
+    """The GRU ops' vjps run on arrays (buffers by gate, factors for all steps at once)
+    and on graph nodes (the readable per-step formulas, as create_graph records them):
+    the same gradients."""
+    from autodiff import ops
+    from autodiff.tensor import _nary
+
+    rng = np.random.default_rng(seed)
+    op = ops.GRU_SEQUENCE if sequence else ops.GRU_CELL
+    lead = (length, batch) if sequence else (batch,)
+    shapes = [(*lead, 3 * hidden), (batch, hidden), (3 * hidden, hidden)]
+    shapes += [(3 * hidden,)] if bias else []
+    weight = rng.normal(size=(*lead, hidden))
+    grads = []
+    values = [rng.normal(size=s) for s in shapes]
+    for create_graph in (False, True):
+        inputs = [Tensor(v, requires_grad=True) for v in values]
+        operands = (ops.GRUSpec(), *inputs)
+        out = _nary(op, operands, op.array(*(getattr(x, "data", x) for x in operands)))
+        (out * weight).sum().backward(create_graph=create_graph)
+        grads.append([x.grad.data if create_graph else x.grad for x in inputs])
+    for fast, recorded in zip(*grads, strict=True):
+        np.testing.assert_allclose(fast, recorded, rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.parametrize("order, bias", [(1, False), (2, True)])
