@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -163,7 +163,7 @@ def _work() -> dict[Any, Any]:
     return arrays  # type: ignore[no-any-return]
 
 
-def _scratch(slot: str, shape: Ints, dtype: Any) -> np.ndarray:
+def _scratch(slot: Hashable, shape: Ints, dtype: Any) -> np.ndarray:
     """A work array of ``shape`` reused from call to call (per thread and slot), for
     temporaries that never leave the function using them. Megabyte-sized arrays are
     mapped fresh from the OS each time they are allocated, and their page faults
@@ -311,9 +311,11 @@ def _padded_windows(spec: ConvSpec, dtype: Any) -> tuple[np.ndarray, np.ndarray]
     """A reused padded (N, *padded, C) work array, its borders 0, and its windows view
     (made once: ``as_strided`` costs as much as a small convolution's copy)."""
     n, c = spec.x_shape[:2]
-    xp = _scratch("padded", (n, *_padded_size(spec), c), dtype)
+    # one per padding, not just per padded size: (0, 2) would leave data where (1, 1)
+    # expects a 0 border
+    xp = _scratch(("padded", spec.padding), (n, *_padded_size(spec), c), dtype)
     cache = _work()
-    key = ("windows", xp.shape, xp.dtype, spec.kernel, spec.stride, spec.dilation)
+    key = ("windows", spec.padding, xp.shape, xp.dtype, spec.kernel, spec.stride, spec.dilation)
     made = cache.get(key)
     if made is None or made[0] is not xp:  # none yet, or the work array was replaced
         made = cache[key] = (xp, _windows_last(xp, spec))

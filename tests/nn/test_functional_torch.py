@@ -116,6 +116,20 @@ def test_conv2d_with_many_channels_and_its_input_gradient_in_chunks(groups, kw, 
     _compare(net(F.conv2d, F.relu), net(TF.conv2d, TF.relu), [x, w, b])
 
 
+def test_conv_paddings_of_one_total_keep_their_own_zero_borders():
+    # (0, 2) and (1, 1) pad to the same size: a work array shared between them would
+    # keep the first's data where the second expects its zero border
+    from autodiff import ops
+
+    rng = np.random.default_rng(0)
+    x, w = _normal(rng, 2, 4, 5, 5), _normal(rng, 3, 4, 3, 3)
+    for lo, hi in [(0, 2), (1, 1), (2, 0), (1, 1)]:
+        spec = ops.ConvSpec(x.shape, w.shape, (1, 1), ((lo, hi), (lo, hi)), (1, 1), 1)
+        padded = TF.pad(torch.tensor(x), (lo, hi, lo, hi))
+        expected = TF.conv2d(padded, torch.tensor(w)).numpy()
+        np.testing.assert_allclose(ops.conv_forward(spec, x, w), expected, rtol=1e-12)
+
+
 @st.composite
 def pool_cases(draw):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
