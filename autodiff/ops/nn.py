@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import NARY, PARAM, UNARY, Node
-from .core import Op, exp, register
+from .core import Op, _count, _sum_over, exp, register
 from .elementwise import _np_sigmoid
 from .shape import scatter
 
@@ -513,49 +513,6 @@ def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
     if b is not None:
         y += b.reshape(spec.shape)
     return y  # type: ignore[no-any-return]
-
-
-_ONES: dict[tuple[int, Any], np.ndarray] = {}
-
-
-def _ones(n: int, dtype: Any) -> np.ndarray:
-    key = (n, np.dtype(dtype))
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 256:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(n, dtype=dtype)
-    return ones
-
-
-def _sum_over(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """``a`` summed over ``axes`` (kept as size 1), where they are leading and/or trailing
-    axes, as products with a vector of ones: numpy's reduction over a short axis costs
-    ~10x a BLAS product at layer-norm sizes. Anything else falls back to ``np.add.reduce``."""
-    if not axes:
-        return a.copy()  # a fresh array, as a reduction gives
-    nd = a.ndim
-    lead = 0
-    while lead in axes:
-        lead += 1
-    trail = 0
-    while nd - 1 - trail in axes and nd - 1 - trail >= lead:
-        trail += 1
-    if lead + trail != len(axes) or not a.flags.c_contiguous or a.dtype.kind != "f":
-        return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
-    kept = a.shape[lead : nd - trail]
-    out = a
-    if trail:
-        k = math.prod(a.shape[nd - trail :])
-        out = out.reshape(-1, k) @ _ones(k, a.dtype)
-    if lead:
-        rows = math.prod(a.shape[:lead])
-        out = _ones(rows, a.dtype) @ out.reshape(rows, -1)
-    return out.reshape((1,) * lead + kept + (1,) * trail)  # type: ignore[no-any-return]
-
-
-def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    return math.prod(shape[a] for a in axes)
 
 
 def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
