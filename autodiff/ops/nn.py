@@ -584,7 +584,10 @@ class AttentionSpec:
         return f"attention(scale={self.scale:.4g}{mask})"
 
 
-def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _attention(
+    spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray, into: Any = None
+) -> np.ndarray:
+    """softmax(q·kᵀ·scale + mask)·v, written into ``into`` (an array or view) if given."""
     scores = np.matmul(q, k.swapaxes(-1, -2))
     scores *= spec.scale
     if spec.mask is not None:
@@ -598,7 +601,7 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
         nowhere = np.logical_and.reduce(scores == -np.inf, -1, keepdims=True)
         weights[np.broadcast_to(nowhere, weights.shape)] = 0
     spec.weights = weights
-    return np.matmul(weights, v)
+    return np.matmul(weights, v, out=into)  # type: ignore[no-any-return]
 
 
 def _vjp_attention(
@@ -618,17 +621,24 @@ def _vjp_attention(
 
 
 def _vjp_attention_arrays(
-    g: np.ndarray, spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray
+    g: np.ndarray,
+    spec: AttentionSpec,
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    into: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Any, ...]:
-    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place."""
+    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place;
+    ``into``: arrays (views) to write dq, dk, dv into instead of new ones."""
     p = spec.weights
     assert p is not None  # set by the forward that made the node
-    dv = p.swapaxes(-1, -2) @ g
+    dq, dk, dv = into if into is not None else (None, None, None)
+    dv = np.matmul(p.swapaxes(-1, -2), g, out=dv)
     ds = g @ v.swapaxes(-1, -2)  # dL/dp, then dL/dscores in place
     ds -= _sum_over(ds * p, (ds.ndim - 1,))
     ds *= p
     ds *= spec.scale
-    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+    return None, np.matmul(ds, k, out=dq), np.matmul(ds.swapaxes(-1, -2), q, out=dk), dv
 
 
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
@@ -669,7 +679,11 @@ def _merge_heads(x: Any) -> Any:
 
 
 def _self_attention(qkv: np.ndarray, spec: HeadsSpec) -> np.ndarray:
-    return _merge_heads(_attention(spec.attention, *_split_heads(qkv, spec.heads)))  # type: ignore[no-any-return]
+    n, length, width = qkv.shape
+    h = spec.heads
+    out = np.empty((n, length, h, width // (3 * h)), dtype=qkv.dtype)  # heads merged as written
+    _attention(spec.attention, *_split_heads(qkv, h), into=out.transpose(0, 2, 1, 3))
+    return out.reshape(n, length, width // 3)
 
 
 def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
@@ -681,10 +695,10 @@ def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
         from ..tensor import concatenate  # (the op table is imported by tensor)
 
         return concatenate([_merge_heads(d) for d in (dq, dk, dv)], axis=-1)
-    _, dq, dk, dv = _vjp_attention_arrays(g_heads, spec.attention, *_split_heads(qkv, h))
-    grad = np.empty_like(qkv)
-    for part, d in zip(_split_heads(grad, h), (dq, dk, dv), strict=True):
-        part[...] = d  # written through the views into grad's packed layout
+    grad = np.empty_like(qkv)  # the products write through views into its packed layout
+    _vjp_attention_arrays(
+        g_heads, spec.attention, *_split_heads(qkv, h), into=_split_heads(grad, h)
+    )
     return grad
 
 
