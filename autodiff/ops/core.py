@@ -182,8 +182,8 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
 _ONES: dict[tuple[int, Any], np.ndarray] = {}
 
 
-def _ones(n: int, dtype: Any) -> np.ndarray:
-    key = (n, np.dtype(dtype))
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    key = (n, dtype)
     ones = _ONES.get(key)
     if ones is None:
         if len(_ONES) > 256:
@@ -198,23 +198,29 @@ def _sum_over(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     ~10x a BLAS product at layer-norm sizes. Anything else falls back to ``np.add.reduce``."""
     if not axes:
         return a.copy()  # a fresh array, as a reduction gives
-    nd = a.ndim
+    shape, dtype = a.shape, a.dtype
+    nd = len(shape)
+    if dtype.kind != "f" or not a.flags.c_contiguous:
+        return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
+    if axes == (nd - 1,):  # the commonest: the last axis (a norm's statistics, a softmax)
+        k = shape[-1]
+        return (a.reshape(-1, k) @ _ones(k, dtype)).reshape(*shape[:-1], 1)  # type: ignore[no-any-return]
     lead = 0
     while lead in axes:
         lead += 1
     trail = 0
     while nd - 1 - trail in axes and nd - 1 - trail >= lead:
         trail += 1
-    if lead + trail != len(axes) or not a.flags.c_contiguous or a.dtype.kind != "f":
+    if lead + trail != len(axes):
         return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
-    kept = a.shape[lead : nd - trail]
+    kept = shape[lead : nd - trail]
     out = a
     if trail:
-        k = math.prod(a.shape[nd - trail :])
-        out = out.reshape(-1, k) @ _ones(k, a.dtype)
+        k = math.prod(shape[nd - trail :])
+        out = out.reshape(-1, k) @ _ones(k, dtype)
     if lead:
-        rows = math.prod(a.shape[:lead])
-        out = _ones(rows, a.dtype) @ out.reshape(rows, -1)
+        rows = math.prod(shape[:lead])
+        out = _ones(rows, dtype) @ out.reshape(rows, -1)
     return out.reshape((1,) * lead + kept + (1,) * trail)  # type: ignore[no-any-return]
 
 
