@@ -126,7 +126,7 @@ class _Unit:
     def __init__(self, work: list[tuple[_Slot, np.ndarray, np.ndarray]]) -> None:
         self.slots = [slot for slot, _, _ in work]
         self.arrays = [p for _, p, _ in work]
-        self.g = work[0][2] if len(work) == 1 else np.concatenate([g.reshape(-1) for *_, g in work])
+        self.g = work[0][2] if len(work) == 1 else np.concatenate([g for *_, g in work], axis=None)
         self.ends = np.cumsum([p.size for p in self.arrays])
         self.p: np.ndarray = self.g  # set by copy()
         self.state: dict[str, Any] = {}
@@ -140,9 +140,9 @@ class _Unit:
                 k: v.copy() if isinstance(v, np.ndarray) else v for k, v in slots[0].state.items()
             }
             return
-        self.p = np.concatenate([p.reshape(-1) for p in arrays])
+        self.p = np.concatenate(arrays, axis=None)
         self.state = {
-            k: np.concatenate([s.state[k].reshape(-1) for s in slots])
+            k: np.concatenate([s.state[k] for s in slots], axis=None)
             if isinstance(v, np.ndarray)
             else v
             for k, v in slots[0].state.items()

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import NARY, PARAM, UNARY, Node
-from .core import Op, exp, register
+from .core import Op, _count, _sum_over, exp, register
 from .elementwise import _np_sigmoid
 from .shape import scatter
 
@@ -515,49 +515,6 @@ def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
     return y  # type: ignore[no-any-return]
 
 
-_ONES: dict[tuple[int, Any], np.ndarray] = {}
-
-
-def _ones(n: int, dtype: Any) -> np.ndarray:
-    key = (n, np.dtype(dtype))
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 256:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(n, dtype=dtype)
-    return ones
-
-
-def _sum_over(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """``a`` summed over ``axes`` (kept as size 1), where they are leading and/or trailing
-    axes, as products with a vector of ones: numpy's reduction over a short axis costs
-    ~10x a BLAS product at layer-norm sizes. Anything else falls back to ``np.add.reduce``."""
-    if not axes:
-        return a.copy()  # a fresh array, as a reduction gives
-    nd = a.ndim
-    lead = 0
-    while lead in axes:
-        lead += 1
-    trail = 0
-    while nd - 1 - trail in axes and nd - 1 - trail >= lead:
-        trail += 1
-    if lead + trail != len(axes) or not a.flags.c_contiguous or a.dtype.kind != "f":
-        return np.add.reduce(a, axes, keepdims=True)  # type: ignore[no-any-return]
-    kept = a.shape[lead : nd - trail]
-    out = a
-    if trail:
-        k = math.prod(a.shape[nd - trail :])
-        out = out.reshape(-1, k) @ _ones(k, a.dtype)
-    if lead:
-        rows = math.prod(a.shape[:lead])
-        out = _ones(rows, a.dtype) @ out.reshape(rows, -1)
-    return out.reshape((1,) * lead + kept + (1,) * trail)  # type: ignore[no-any-return]
-
-
-def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    return math.prod(shape[a] for a in axes)
-
-
 def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
     if not any(isinstance(v, Node) for v in (g, x, w, b)):
         return _vjp_normalize_arrays(g, spec, w, b)
@@ -627,7 +584,10 @@ class AttentionSpec:
         return f"attention(scale={self.scale:.4g}{mask})"
 
 
-def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _attention(
+    spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray, into: Any = None
+) -> np.ndarray:
+    """softmax(q·kᵀ·scale + mask)·v, written into ``into`` (an array or view) if given."""
     scores = np.matmul(q, k.swapaxes(-1, -2))
     scores *= spec.scale
     if spec.mask is not None:
@@ -641,7 +601,7 @@ def _attention(spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray)
         nowhere = np.logical_and.reduce(scores == -np.inf, -1, keepdims=True)
         weights[np.broadcast_to(nowhere, weights.shape)] = 0
     spec.weights = weights
-    return np.matmul(weights, v)
+    return np.matmul(weights, v, out=into)  # type: ignore[no-any-return]
 
 
 def _vjp_attention(
@@ -661,17 +621,24 @@ def _vjp_attention(
 
 
 def _vjp_attention_arrays(
-    g: np.ndarray, spec: AttentionSpec, q: np.ndarray, k: np.ndarray, v: np.ndarray
+    g: np.ndarray,
+    spec: AttentionSpec,
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    into: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Any, ...]:
-    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place."""
+    """``_vjp_attention``'s formula on arrays, from the forward's weights, in place;
+    ``into``: arrays (views) to write dq, dk, dv into instead of new ones."""
     p = spec.weights
     assert p is not None  # set by the forward that made the node
-    dv = p.swapaxes(-1, -2) @ g
+    dq, dk, dv = into if into is not None else (None, None, None)
+    dv = np.matmul(p.swapaxes(-1, -2), g, out=dv)
     ds = g @ v.swapaxes(-1, -2)  # dL/dp, then dL/dscores in place
     ds -= _sum_over(ds * p, (ds.ndim - 1,))
     ds *= p
     ds *= spec.scale
-    return None, ds @ k, ds.swapaxes(-1, -2) @ q, dv
+    return None, np.matmul(ds, k, out=dq), np.matmul(ds.swapaxes(-1, -2), q, out=dk), dv
 
 
 ATTENTION = register(Op("scaled_dot_product_attention", NARY, _vjp_attention, array=_attention))
@@ -712,7 +679,11 @@ def _merge_heads(x: Any) -> Any:
 
 
 def _self_attention(qkv: np.ndarray, spec: HeadsSpec) -> np.ndarray:
-    return _merge_heads(_attention(spec.attention, *_split_heads(qkv, spec.heads)))  # type: ignore[no-any-return]
+    n, length, width = qkv.shape
+    h = spec.heads
+    out = np.empty((n, length, h, width // (3 * h)), dtype=qkv.dtype)  # heads merged as written
+    _attention(spec.attention, *_split_heads(qkv, h), into=out.transpose(0, 2, 1, 3))
+    return out.reshape(n, length, width // 3)
 
 
 def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
@@ -724,10 +695,10 @@ def _vjp_self_attention(g: Any, out: Any, qkv: Any, spec: HeadsSpec) -> Any:
         from ..tensor import concatenate  # (the op table is imported by tensor)
 
         return concatenate([_merge_heads(d) for d in (dq, dk, dv)], axis=-1)
-    _, dq, dk, dv = _vjp_attention_arrays(g_heads, spec.attention, *_split_heads(qkv, h))
-    grad = np.empty_like(qkv)
-    for part, d in zip(_split_heads(grad, h), (dq, dk, dv), strict=True):
-        part[...] = d  # written through the views into grad's packed layout
+    grad = np.empty_like(qkv)  # the products write through views into its packed layout
+    _vjp_attention_arrays(
+        g_heads, spec.attention, *_split_heads(qkv, h), into=_split_heads(grad, h)
+    )
     return grad
 
 
