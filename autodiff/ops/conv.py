@@ -29,8 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..engine import NARY, PARAM, Node
-from .core import Op, register
-from .nn import _ones
+from .core import Op, _ones, register
 
 Ints = tuple[int, ...]
 
