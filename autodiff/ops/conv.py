@@ -663,12 +663,15 @@ def _max_pool_tiles(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
         np.multiply(greater.view(np.uint8), kind(k), out=step)  # k where greater, else 0
         np.maximum(won, step, out=won)  # the offsets come in increasing order
         np.maximum(best, candidate, out=best)
-    starts, steps = _tile_index(n, c, h, w, spec.kernel, spec.out_size)
+    geometry = (n, c, h, w, spec.kernel, spec.out_size)
+    # the starts of a small batch are kept (building them is a fifth of the pooling);
+    # a big one's would hold megabytes for a saving that is small beside its pooling
+    small = best.size <= 2**16
+    starts, steps = _tile_index_kept(*geometry) if small else _tile_index(*geometry)
     spec.index = _first(starts + np.take(steps, won))
     return _first(best)
 
 
-@functools.lru_cache(maxsize=16)
 def _tile_index(
     n: int, c: int, h: int, w: int, kernel: Ints, out: Ints
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -684,6 +687,9 @@ def _tile_index(
     steps = np.array([(i * w + j) * c for i, j in np.ndindex(kh, kw)])
     starts.flags.writeable = steps.flags.writeable = False
     return starts, steps
+
+
+_tile_index_kept = functools.lru_cache(maxsize=16)(_tile_index)
 
 
 def _max_unpool(g: np.ndarray, spec: PoolSpec) -> np.ndarray:

@@ -324,3 +324,9 @@ def test_max_pool2d_ties_go_to_the_first_maximum(kw):
     # small integers: many windows hold their maximum twice (as after a ReLU)
     x = np.random.default_rng(0).integers(-1, 2, (2, 3, 7, 8)).astype(np.float64)
     _compare(lambda x: F.max_pool2d(x, **kw), lambda x: TF.max_pool2d(x, **kw), [x])
+
+
+def test_max_pool2d_over_a_big_batch_against_torch():
+    # over 2**16 outputs: the window starts are built for the call, not kept
+    x = np.random.default_rng(0).permutation(2 * 8 * 256 * 130).reshape(2, 8, 256, 130) / 7
+    _compare(lambda x: F.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2), [x])
