@@ -547,9 +547,17 @@ def _vjp_normalize_arrays(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tupl
     if spec.fixed is not None:
         return None, gx * rstd, dw, db
     scale = 1.0 / _count(g.shape, spec.axes)
-    if wide is not None:
-        gxhat *= wide  # now (g·w)·x̂
-    along = _sum_over(gxhat, spec.axes)
+    k = w.size if w is not None else 0
+    if k and spec.axes == tuple(range(g.ndim - w.ndim, g.ndim)) and gxhat.flags.c_contiguous:
+        # a layer norm: w spans the normalized trailing axes, so Σ g·w·x̂ over them is a
+        # product of the rows of g·x̂ with w (one BLAS call instead of a broadcast and a sum)
+        along = (gxhat.reshape(-1, k) @ w.reshape(k)).reshape(
+            xhat.shape[: g.ndim - w.ndim] + (1,) * w.ndim
+        )
+    else:
+        if wide is not None:
+            gxhat *= wide  # now (g·w)·x̂
+        along = _sum_over(gxhat, spec.axes)
     along *= scale
     mean = _sum_over(gx, spec.axes)
     mean *= scale

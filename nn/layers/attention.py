@@ -240,8 +240,8 @@ class MultiheadAttention(Module):
         owner, dt = self.describe(), self.in_proj_weight.dtype
         total: np.ndarray | None = None
         if attn_mask is None and is_causal:
-            attn_mask = causal_mask(length, source)
-        if attn_mask is not None:
+            total = F._causal_mask(length, source, dt)  # additive, cached
+        elif attn_mask is not None:
             m = _additive(attn_mask, dt, "attn_mask", owner)
             if m.shape == (length, source):
                 total = m
