@@ -62,6 +62,12 @@ def _optional(x: Any, who: str, name: str) -> Tensor | None:
 
 def _tuple(v: Any, n: int, who: str, name: str, low: int = 1) -> tuple[int, ...]:
     """An int or a sequence of ``n`` ints, each ≥ ``low``, as an ``n``-tuple."""
+    if v.__class__ is tuple and len(v) == n:  # checked already (a layer's): ~10x faster
+        for i in v:
+            if i.__class__ is not int or i < low:
+                break
+        else:
+            return v  # type: ignore[no-any-return]
     items = (v,) * n if not isinstance(v, (tuple, list)) else tuple(v)
     if len(items) != n or any(
         isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < low for i in items

@@ -216,7 +216,7 @@ def select(mask: Any, g: Any) -> Any:
     # a BLAS dot of it with itself (~2 µs at 64×128) finds the nan that an infinite g
     # times a 0 of the mask leaves; only then is the choice made the slow way.
     product = g * mask
-    flat = product.ravel()
+    flat = product.ravel("K")  # a view in any memory order (conv outputs are channels-last)
     if np.isnan(np.dot(flat, flat)):
         return np.where(mask, g, 0.0)
     return product

@@ -91,6 +91,45 @@ def test_conv(nd, case, dtype, seed):
     )
 
 
+@pytest.mark.parametrize(
+    "groups, kw",
+    [
+        (1, dict(padding=1)),
+        (2, dict(padding=0)),
+        (1, dict(stride=2, padding=(2, 1), dilation=(1, 2))),
+    ],
+)
+def test_conv2d_with_many_channels_and_its_input_gradient_in_chunks(groups, kw, monkeypatch):
+    # 8 channels a group: windows are copied in one go (the drawn cases have 1 or 2);
+    # a small cache budget: dx is added up a few samples at a time, the last chunk short
+    from autodiff.ops import conv
+
+    monkeypatch.setattr(conv, "_CACHED_BYTES", 35000)
+    rng = np.random.default_rng(0)
+    x, w, b = _normal(rng, 7, 8 * groups, 6, 5), _normal(rng, 6, 8, 3, 3), _normal(rng, 6)
+
+    def net(conv2d, relu):
+        return lambda x, w, b: conv2d(
+            relu(conv2d(x, w, b, groups=groups, **kw)), w[:, :6], padding=1
+        )
+
+    _compare(net(F.conv2d, F.relu), net(TF.conv2d, TF.relu), [x, w, b])
+
+
+def test_conv_paddings_of_one_total_keep_their_own_zero_borders():
+    # (0, 2) and (1, 1) pad to the same size: a work array shared between them would
+    # keep the first's data where the second expects its zero border
+    from autodiff import ops
+
+    rng = np.random.default_rng(0)
+    x, w = _normal(rng, 2, 4, 5, 5), _normal(rng, 3, 4, 3, 3)
+    for lo, hi in [(0, 2), (1, 1), (2, 0), (1, 1)]:
+        spec = ops.ConvSpec(x.shape, w.shape, (1, 1), ((lo, hi), (lo, hi)), (1, 1), 1)
+        padded = TF.pad(torch.tensor(x), (lo, hi, lo, hi))
+        expected = TF.conv2d(padded, torch.tensor(w)).numpy()
+        np.testing.assert_allclose(ops.conv_forward(spec, x, w), expected, rtol=1e-12)
+
+
 @st.composite
 def pool_cases(draw):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
@@ -285,3 +324,9 @@ def test_max_pool2d_ties_go_to_the_first_maximum(kw):
     # small integers: many windows hold their maximum twice (as after a ReLU)
     x = np.random.default_rng(0).integers(-1, 2, (2, 3, 7, 8)).astype(np.float64)
     _compare(lambda x: F.max_pool2d(x, **kw), lambda x: TF.max_pool2d(x, **kw), [x])
+
+
+def test_max_pool2d_over_a_big_batch_against_torch():
+    # over 2**16 outputs: the window starts are built for the call, not kept
+    x = np.random.default_rng(0).permutation(2 * 8 * 256 * 130).reshape(2, 8, 256, 130) / 7
+    _compare(lambda x: F.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2), [x])
