@@ -235,7 +235,11 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     lead = len(g.shape) - len(shape)
     if g.__class__ is np.ndarray:  # the hot path: ufunc.reduce skips np.sum's dispatch
         if lead and shape and g.shape[lead:] == shape:  # a bias: summed over the batch
-            return _sum_over(g, tuple(range(lead))).reshape(shape)
+            n = math.prod(shape)
+            if n and g.dtype.kind == "f" and g.flags.c_contiguous:  # as a product with ones
+                total = _ones(g.size // n, g.dtype) @ g.reshape(-1, n)
+                return total if len(shape) == 1 else total.reshape(shape)
+            return np.add.reduce(g, tuple(range(lead)))  # type: ignore[no-any-return]
         if lead:
             g = np.add.reduce(g, tuple(range(lead)))
         kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import NARY, PARAM, UNARY, Node
-from .core import Op, _count, _sum_over, exp, register
+from .core import Op, _count, _ones, _sum_over, exp, register
 from .elementwise import _np_sigmoid
 from .shape import scatter
 
@@ -458,7 +458,18 @@ class NormSpec:
     weight and bias broadcast as, eps, fixed statistics (batch norm's running estimates
     in eval mode) if any, and what the forward computed for the backward."""
 
-    __slots__ = ("axes", "shape", "param_axes", "eps", "fixed", "mean", "var", "xhat", "rstd")
+    __slots__ = (
+        "axes",
+        "shape",
+        "param_axes",
+        "eps",
+        "fixed",
+        "width",
+        "mean",
+        "var",
+        "xhat",
+        "rstd",
+    )
 
     def __init__(
         self,
@@ -472,6 +483,11 @@ class NormSpec:
         self.param_axes = tuple(i for i, n in enumerate(shape) if n == 1)
         self.eps = eps
         self.fixed = fixed
+        # a layer norm's: the statistics over the trailing axes, which weight and bias
+        # span, taken on (rows, width) matrices; 0 for any other layout (batch norm)
+        nd, k = len(shape), len(axes)
+        trailing = axes == tuple(range(nd - k, nd)) and self.param_axes == tuple(range(nd - k))
+        self.width = math.prod(shape[nd - k :]) if trailing and fixed is None else 0
         self.mean: Any = None
         self.var: Any = None
         self.xhat: Any = None
@@ -496,6 +512,9 @@ def _statistics(spec: NormSpec, x: Any) -> tuple[Any, Any]:
 
 
 def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
+    k = spec.width
+    if k and x.dtype.kind == "f" and x.flags.c_contiguous:
+        return _layer_normalize(spec, x, w, b)
     if spec.fixed is not None:
         mean, var = spec.fixed
         xhat = x - mean
@@ -513,6 +532,30 @@ def _normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
     if b is not None:
         y += b.reshape(spec.shape)
     return y  # type: ignore[no-any-return]
+
+
+def _layer_normalize(spec: NormSpec, x: np.ndarray, w: Any, b: Any) -> np.ndarray:
+    """``_normalize`` for a layer norm, on x as (rows, width): the same steps with the
+    per-row statistics as vectors (fewer calls; this runs 9 times a Transformer step)."""
+    k = spec.width
+    ones, scale = _ones(k, x.dtype), 1.0 / k
+    rows = x.reshape(-1, k)
+    mean = rows @ ones
+    mean *= scale
+    xhat = rows - mean[:, None]
+    var = np.square(xhat) @ ones
+    var *= scale
+    rstd = var + spec.eps
+    np.sqrt(rstd, out=rstd)
+    np.divide(1, rstd, out=rstd)
+    xhat *= rstd[:, None]  # x̂, in place
+    kept = x.shape[: x.ndim - len(spec.axes)] + (1,) * len(spec.axes)
+    spec.mean, spec.var = mean.reshape(kept), var.reshape(kept)
+    spec.xhat, spec.rstd = xhat.reshape(x.shape), rstd.reshape(kept)
+    y = xhat * w.reshape(k) if w is not None else xhat.copy()
+    if b is not None:
+        y += b.reshape(k)
+    return y.reshape(x.shape)  # type: ignore[no-any-return]
 
 
 def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
@@ -537,6 +580,8 @@ def _vjp_normalize(g: Any, out: Any, spec: NormSpec, x: Any, w: Any, b: Any) -> 
 def _vjp_normalize_arrays(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tuple[Any, ...]:
     """``_vjp_normalize``'s formula on arrays, from the forward's x̂ and 1/σ, with as few
     passes and temporaries as it takes (the readable form is the recorded one above)."""
+    if spec.width and g.dtype.kind == "f" and g.flags.c_contiguous:
+        return _vjp_layer_normalize(g, spec, w, b)
     xhat, rstd = spec.xhat, spec.rstd
     gxhat = g * xhat
     p = spec.param_axes
@@ -566,6 +611,36 @@ def _vjp_normalize_arrays(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tupl
     dx -= mean
     dx *= rstd
     return None, dx, dw, db
+
+
+def _vjp_layer_normalize(g: np.ndarray, spec: NormSpec, w: Any, b: Any) -> tuple[Any, ...]:
+    """``_vjp_normalize_arrays`` for a layer norm, on (rows, width) matrices: the same
+    products and passes, with the per-row terms as vectors."""
+    k = spec.width
+    rows = g.reshape(-1, k)
+    xhat = spec.xhat.reshape(-1, k)
+    rstd = spec.rstd.reshape(-1, 1)
+    ones = _ones(k, g.dtype)
+    gxhat = rows * xhat
+    column = _ones(len(rows), g.dtype)
+    dw = (column @ gxhat).reshape(w.shape) if w is not None else None
+    db = (column @ rows).reshape(b.shape) if b is not None else None
+    if w is not None:
+        wide = w.reshape(k)
+        gx = rows * wide
+        along = gxhat @ wide
+    else:
+        gx = rows
+        along = gxhat @ ones
+    scale = 1.0 / k
+    along *= scale
+    mean = gx @ ones
+    mean *= scale
+    dx = xhat * along[:, None]
+    np.subtract(gx, dx, out=dx)
+    dx -= mean[:, None]
+    dx *= rstd
+    return None, dx.reshape(g.shape), dw, db
 
 
 LAYER_NORM = register(Op("layer_norm", NARY, _vjp_normalize, array=_normalize))
