@@ -690,15 +690,24 @@ class Adam(Optimizer):
                 g = g + wd * p
         m = _state(state, "exp_avg", p)
         v = _state(state, "exp_avg_sq", p)
-        m += (1 - beta1) * (g - m)  # PyTorch's lerp, the same as β1·m + (1 − β1)·g
+        t = np.empty_like(p)  # one scratch array for every step below
+        np.subtract(g, m, out=t)
+        t *= 1 - beta1
+        m += t  # PyTorch's lerp, the same as β1·m + (1 − β1)·g
         v *= beta2
-        v += (1 - beta2) * g * g
+        np.multiply(g, 1 - beta2, out=t)
+        t *= g
+        v += t  # (1 − β2)·g²
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         if hp["amsgrad"]:
             v = np.maximum(_state(state, "max_exp_avg_sq", p), v, out=state["max_exp_avg_sq"])
-        denom = np.sqrt(v) / bias_correction2_sqrt + hp["eps"]
-        p -= step_size * (m / denom)
+        np.sqrt(v, out=t)
+        t /= bias_correction2_sqrt
+        t += hp["eps"]  # the denominator
+        np.divide(m, t, out=t)
+        t *= step_size
+        p -= t
 
 
 class AdamW(Adam):
