@@ -548,8 +548,10 @@ def backpropagate(
     nodes are returned instead (``None`` for an input ``root`` does not depend on),
     which is what the functional transforms (``grad``, ``jacobian``) build on.
 
-    With ``free_graph`` every non-leaf node drops its operands afterwards, so the
-    intermediate values can be reclaimed while the caller still holds the output.
+    With ``free_graph`` every non-leaf node drops its operands as soon as its vjps have
+    run, so the intermediate values and gradients are reclaimed during the pass (the
+    caller still holds what it kept). A pass that fails midway has freed the nodes it
+    went through, as PyTorch's does: the forward must run again.
 
     A pass keeps its running gradients on the nodes, so passes in different threads
     take turns (a lock), and a vjp must not run a backward pass over the graph that
@@ -564,26 +566,24 @@ def backpropagate(
         sink = _Sink(inputs)
         try:
             with _grad_mode_for(create_graph):
-                for node in reversed(order):
+                while order:  # popped: a node nothing else holds goes once its turn is over
+                    node = order.pop()
                     g, node._g = node._g, None
-                    if g is _PENDING:  # no gradient reached it
-                        continue
-                    g = _fitted(node, g)
-                    sink.collect(node, g)
                     op = node._op
-                    if op is None:  # a leaf
-                        continue
-                    # The chain rule: d(root)/d(x) += d(root)/d(node) · d(node)/d(x), the
-                    # vjp giving the product for each operand x that is a node.
-                    for _, x, gx in op.layout.vjps(op, node, g, create_graph):
-                        if checking:
-                            _check_backward(op, node, x, gx)
-                        x._g = _accumulate(x, x._g, gx)
+                    if g is not _PENDING:  # a gradient reached it
+                        g = _fitted(node, g)
+                        sink.collect(node, g)
+                        # The chain rule: d(root)/d(x) += d(root)/d(node) · d(node)/d(x),
+                        # the vjp giving the product for each operand x that is a node.
+                        for _, x, gx in op.layout.vjps(op, node, g, create_graph) if op else ():
+                            if checking:
+                                _check_backward(op, node, x, gx)
+                            x._g = _accumulate(x, x._g, gx)
+                    if free_graph:
+                        _free(node)
         except BaseException:
-            _clear_marks(order)  # the node that failed and those not reached keep marks
+            _clear_marks(order)  # the nodes not reached keep marks
             raise
-        if free_graph:
-            _free(order)
         return sink.result()
 
 
@@ -647,12 +647,13 @@ def _grad_mode_for(create_graph: bool) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def _free(order: list[Node]) -> None:
-    """Drop every non-leaf node's operands (``backward(retain_graph=False)``)."""
-    for node in order:
-        if node._op is not None:
-            node._op = FREED_OP
-            node._a = node._b = None
+def _free(node: Node) -> None:
+    """Drop a non-leaf node's operands (``backward(retain_graph=False)``), as soon as its
+    vjps have run: a node nothing else holds, its value and its gradient, is reclaimed
+    during the pass, so a pass needs far less memory than the whole graph's gradients."""
+    if node._op is not None:
+        node._op = FREED_OP
+        node._a = node._b = None
 
 
 # --- the same pass, specialised by hand for speed --------------------------------------
@@ -684,8 +685,13 @@ def _fast_pass(
         # A graph holds one kind of node (Values and Tensors do not mix), so whether
         # gradients need fitting to their node's shape is known from the root.
         fitting = root._fit_grad is not None
+        node = None
         try:
-            for node in reversed(order):
+            while order:  # popped, and each node freed at the next one's turn (see _free)
+                if free_graph and node is not None and node._op is not None:
+                    node._op = FREED_OP
+                    node._a = node._b = None
+                node = order.pop()
                 g = node._g
                 node._g = None
                 if g is pending:
@@ -759,8 +765,8 @@ def _fast_pass(
         except BaseException:
             _clear_marks(order)
             raise
-        if free_graph:
-            _free(order)
+        if free_graph and node is not None:
+            _free(node)
     return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 

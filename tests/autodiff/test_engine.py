@@ -664,3 +664,40 @@ def test_two_fits_with_validation_in_two_threads_match_each_run_alone():
             assert together[seed][0] == alone[seed][0]
             for p, q in zip(together[seed][1], alone[seed][1], strict=True):
                 assert np.array_equal(p, q)
+
+
+@pytest.mark.parametrize("specialised", [True, False])
+def test_a_freeing_pass_reclaims_each_node_once_its_vjps_have_run(specialised):
+    import weakref
+
+    from autodiff import detect_anomaly, primitive
+
+    alive = []
+    probe = primitive(
+        lambda x: x * 1.0, lambda g, out, x: (alive.append(later() is not None), g)[1], "probe"
+    )
+    x = Tensor(np.ones(3), requires_grad=True)
+    h = probe(x * 2.0)
+    y = h * 3.0  # processed before probe's vjp runs; nothing but the graph holds it
+    later = weakref.ref(y.data)  # its value goes with it
+    loss = y.sum()
+    del y
+    if specialised:
+        loss.backward()
+    else:
+        with detect_anomaly():  # the readable loop
+            loss.backward()
+    assert alive == [False]
+    assert x.grad.tolist() == [6.0, 6.0, 6.0]
+    assert h.op == "freed"  # held by the caller: kept, with its operands dropped
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_keeps_every_node():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x * 2.0) * 3.0
+    loss = y.sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert x.grad.tolist() == [12.0, 12.0, 12.0]
