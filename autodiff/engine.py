@@ -566,23 +566,23 @@ def backpropagate(
         sink = _Sink(inputs)
         try:
             with _grad_mode_for(create_graph):
-                while order:  # popped: a node nothing else holds goes once its turn is over
-                    node = order.pop()
+                for node in _freeing(order) if free_graph else reversed(order):
                     g, node._g = node._g, None
+                    if g is _PENDING:  # no gradient reached it
+                        continue
+                    g = _fitted(node, g)
+                    sink.collect(node, g)
                     op = node._op
-                    if g is not _PENDING:  # a gradient reached it
-                        g = _fitted(node, g)
-                        sink.collect(node, g)
-                        # The chain rule: d(root)/d(x) += d(root)/d(node) · d(node)/d(x),
-                        # the vjp giving the product for each operand x that is a node.
-                        for _, x, gx in op.layout.vjps(op, node, g, create_graph) if op else ():
-                            if checking:
-                                _check_backward(op, node, x, gx)
-                            x._g = _accumulate(x, x._g, gx)
-                    if free_graph:
-                        _free(node)
+                    if op is None:  # a leaf
+                        continue
+                    # The chain rule: d(root)/d(x) += d(root)/d(node) · d(node)/d(x), the
+                    # vjp giving the product for each operand x that is a node.
+                    for _, x, gx in op.layout.vjps(op, node, g, create_graph):
+                        if checking:
+                            _check_backward(op, node, x, gx)
+                        x._g = _accumulate(x, x._g, gx)
         except BaseException:
-            _clear_marks(order)  # the nodes not reached keep marks
+            _clear_marks(order)  # the node that failed and those not reached keep marks
             raise
         return sink.result()
 
@@ -647,13 +647,18 @@ def _grad_mode_for(create_graph: bool) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def _free(node: Node) -> None:
-    """Drop a non-leaf node's operands (``backward(retain_graph=False)``), as soon as its
-    vjps have run: a node nothing else holds, its value and its gradient, is reclaimed
-    during the pass, so a pass needs far less memory than the whole graph's gradients."""
-    if node._op is not None:
-        node._op = FREED_OP
-        node._a = node._b = None
+def _freeing(order: list[Node]) -> Iterator[Node]:
+    """``reversed(order)`` for a pass that frees the graph (``backward(retain_graph=False)``):
+    each node is taken out of the list and its operands dropped when the pass asks for
+    the next one, so a node nothing else holds, its value and its gradient, is reclaimed
+    as soon as its vjps have run and a pass needs far less memory than the whole graph.
+    The node whose vjp fails, and those after it, stay as they are (and in ``order``)."""
+    while order:
+        node = order.pop()
+        yield node
+        if node._op is not None:  # asked for the next one: this one's vjps have run
+            node._op = FREED_OP
+            node._a = node._b = None
 
 
 # --- the same pass, specialised by hand for speed --------------------------------------
@@ -685,13 +690,8 @@ def _fast_pass(
         # A graph holds one kind of node (Values and Tensors do not mix), so whether
         # gradients need fitting to their node's shape is known from the root.
         fitting = root._fit_grad is not None
-        node = None
         try:
-            while order:  # popped, and each node freed at the next one's turn (see _free)
-                if free_graph and node is not None and node._op is not None:
-                    node._op = FREED_OP
-                    node._a = node._b = None
-                node = order.pop()
+            for node in _freeing(order) if free_graph else reversed(order):
                 g = node._g
                 node._g = None
                 if g is pending:
@@ -765,8 +765,6 @@ def _fast_pass(
         except BaseException:
             _clear_marks(order)
             raise
-        if free_graph and node is not None:
-            _free(node)
     return None if wanted is None else [wanted[x] for x in inputs]  # type: ignore[union-attr]
 
 
