@@ -20,9 +20,9 @@ are printed in makemore's format, then samples: new names, and which already wer
 the training or test set. makemore trains until stopped; here ``--max-steps`` defaults
 to 500 (the tour's short run): ``--max-steps -1`` trains until Ctrl-C.
 
-A full run of the transformer (``--max-steps 200000``) reached test loss 1.9992 at step
-7,500 after 36 minutes on 2 shared cores (README); makemore reports about 1.92 after a
-much longer run.
+A full run of the transformer (``--max-steps 200000``) reaches test loss 1.9992 at step
+7,500 after 2.1 minutes on one core (README); makemore reports about 1.92 after a much
+longer run.
 
 Writes ``makemore_TYPE_samples.txt``, ``makemore_TYPE_loss.png`` (train and test loss
 at each evaluation) and ``makemore_TYPE.npz`` (the weights, ``Module.load`` reads
