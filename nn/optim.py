@@ -160,7 +160,7 @@ class _Unit:
         if slot.values is not None:
             return slot.describe(at - start), bad
         where = tuple(int(j) for j in np.unravel_index(at - start, self.arrays[i].shape))
-        return f"{slot.describe(0)}", f"{bad} at {where}"
+        return slot.describe(0), f"{bad} at {where}"
 
     def commit(self) -> None:
         """Write the new parameters (in place) and state back to the slots."""
