@@ -384,8 +384,8 @@ EMBEDDING = register(Op("embedding", PARAM, _vjp_embedding, array=_embedding))
 # Linear layer), equals a sum of k rows of the products table @ w_p, p the position's
 # (E, H) block of w. With fewer table rows than lookups (V < N) that is the cheaper
 # order: k products of V rows instead of one of N rows, and a backward that never forms
-# the (N, k·E) gradient of x. Tensor.__matmul__ takes this path when x is the reshaped
-# output of an embedding node (autodiff/tensor.py, _lookup_product).
+# the (N, k·E) gradient of x. Tensor.__matmul__ takes this path when x is an embedding
+# node's output or that reshaped (autodiff/tensor.py, _lookup_product).
 
 
 class Lookup:
