@@ -163,3 +163,24 @@ def test_erf_series_matches_scipy(xs):
     erf = pytest.importorskip("scipy.special").erf
     x = np.array(xs)
     np.testing.assert_allclose(erf_series(x), erf(x), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_on_rows_matches_the_general_normalization(affine):
+    # ops/nn.py runs a layer norm on (rows, width) matrices (_layer_normalize,
+    # _vjp_layer_normalize) when its spec has a width; the general code (_normalize,
+    # _vjp_normalize_arrays, what batch norm takes) must give the same values and gradients
+    rng = np.random.default_rng(7)
+    x, g = rng.standard_normal((4, 3, 5)), rng.standard_normal((4, 3, 5))
+    w, b = (rng.standard_normal(5), rng.standard_normal(5)) if affine else (None, None)
+    results = []
+    for rows in (True, False):
+        spec = ops.NormSpec((2,), (1, 1, 5), 1e-5)
+        assert spec.width == 5
+        if not rows:
+            spec.width = 0  # the general path
+        y = ops.LAYER_NORM.array(spec, x, w, b)
+        _, dx, dw, db = ops.LAYER_NORM.vjp(g, y, spec, x, w, b)
+        results.append([y, dx] + ([dw, db] if affine else []))
+    for on_rows, general in zip(*results, strict=True):
+        np.testing.assert_allclose(on_rows, general, rtol=1e-12, atol=1e-12)
